@@ -1,0 +1,487 @@
+/**
+ * One signed-in account: connection, roster, presence, 1:1 chat, queue and history, with no
+ * dependency on VS Code. The host adapts it to commands and webviews; tests drive it directly
+ * against a real Prosody.
+ *
+ * The message path is layered so that OTR can sit in it (see `ChatLayer`):
+ *   user text -> queue -> layer.encode -> <message/> on the wire
+ *   <message/> -> layer.decode -> history + UI
+ */
+import { randomUUID } from 'node:crypto';
+import type { Element } from '@xmpp/xml';
+import { Emitter } from './emitter';
+import { ConnectError } from './errors';
+import { HistoryStore } from './history';
+import { bareJid, isValidBareUserJid, resourceOf } from './jid';
+import { type Logger, clip } from './log';
+import { OutgoingQueue, type OutgoingItem, type QueueStore } from './queue';
+import { NS_ROSTER, Roster } from './roster';
+import {
+  chatMessage,
+  chatStateMessage,
+  describeStanzaError,
+  parseMessage,
+  presenceStanza,
+  receiptMessage,
+  rosterGet,
+  rosterRemove,
+  rosterSet,
+  subscriptionPresence,
+} from './stanzas';
+import { type TrustOptions, XmppConnection } from './xmpp';
+import type { ChatState, ConnectionState, MessageStatus, MessageView, PresenceShow } from '../shared/protocol';
+import { MAX_OUTGOING_TEXT } from '../shared/protocol';
+
+export interface AccountConfig extends TrustOptions {
+  /** Stable id (the bare JID, lower-cased). */
+  id: string;
+  jid: string;
+  host?: string;
+  port?: number;
+  directTls?: boolean;
+  resource?: string;
+}
+
+/**
+ * A transformation of 1:1 message bodies: OTR (issue 3) implements this. `encode` may hold a
+ * message back (e.g. until a private conversation is up); `decode` may consume a body
+ * entirely (protocol messages) by returning null.
+ */
+export interface ChatLayer {
+  encode(contact: string, item: OutgoingItem): Promise<{ bodies: string[]; extra?: Element[] } | 'hold'>;
+  decode(contact: string, fromFull: string, body: string): Promise<{ text: string } | null>;
+}
+
+interface AccountEvents {
+  state: { state: ConnectionState; error?: ConnectError };
+  roster: void;
+  /** A line added to a conversation (incoming, outgoing or system). */
+  message: { contact: string; message: MessageView; incoming: boolean };
+  messageStatus: { contact: string; id: string; status: MessageStatus };
+  chatState: { contact: string; state: ChatState | undefined };
+  subscriptionRequest: { jid: string };
+  subscriptionAnswer: { jid: string; answer: 'authorized' | 'denied' };
+  queue: number;
+  /** The account's own presence changed (show/status). */
+  ownPresence: { show: PresenceShow; status?: string };
+}
+
+export interface AccountDeps {
+  logger: Logger;
+  history: HistoryStore;
+  queueStore?: QueueStore;
+  /** Overrides for tests (faster backoff). */
+  connection?: { attemptTimeoutMs?: number; backoffInitialMs?: number; backoffMaxMs?: number };
+}
+
+export class AccountSession extends Emitter<AccountEvents> {
+  readonly roster: Roster;
+  readonly queue: OutgoingQueue;
+  private conn?: XmppConnection;
+  private show: PresenceShow = 'available';
+  private status?: string;
+  /** RFC 6121 §5.1: after they write from a full JID, reply to that resource until it goes away. */
+  private readonly locked = new Map<string, string>();
+  /** XEP-0085 §5.1: only send standalone chat states to contacts who sent us some. */
+  private readonly chatStateCapable = new Set<string>();
+  /** Recently seen incoming ids per contact (redelivery after a reconnect must not duplicate). */
+  private readonly seen = new Map<string, Set<string>>();
+  /** Contact for each in-flight outgoing id, for receipts and errors. */
+  private readonly outgoing = new Map<string, string>();
+  layer?: ChatLayer;
+  private readonly log: Logger;
+
+  constructor(
+    private _config: AccountConfig,
+    private readonly deps: AccountDeps,
+  ) {
+    super();
+    this.log = deps.logger;
+    this.roster = new Roster(_config.id);
+    this.roster.on('changed', () => this.emit('roster', undefined));
+    this.queue = new OutgoingQueue(deps.queueStore);
+    this.queue.on('status', ({ id, to, status, error }) => {
+      if (status !== 'queued') this.rememberOutgoing(id, to);
+      if (status === 'failed' && error) this.system(to, error, 'error');
+      this.setStatus(to, id, status);
+      this.emit('queue', this.queue.size);
+    });
+    this.queue.on('error', (err) => this.log.warn(`[${this._config.jid}] send failed, message stays queued: ${String((err as Error)?.message ?? err)}`));
+  }
+
+  get config(): AccountConfig {
+    return this._config;
+  }
+
+  /** New connection settings (trust, host): the next sign-in builds a new connection. */
+  async reconfigure(config: AccountConfig): Promise<void> {
+    await this.dispose();
+    this._config = config;
+  }
+
+  get id(): string {
+    return this.config.id;
+  }
+  get jid(): string {
+    return this.config.jid;
+  }
+  get state(): ConnectionState {
+    return this.conn?.state ?? 'signedOut';
+  }
+  get error(): ConnectError | undefined {
+    return this.conn?.error;
+  }
+  get presence(): { show: PresenceShow; status?: string } {
+    return { show: this.state === 'online' ? this.show : 'offline', status: this.status };
+  }
+
+  /** Signs in with this password (kept only by the connection object, in memory). */
+  async start(password: string): Promise<void> {
+    if (!this.conn) {
+      this.conn = new XmppConnection({
+        ...this.config,
+        password,
+        logger: this.log,
+        ...this.deps.connection,
+      });
+      this.conn.on('state', (s) => {
+        if (s.state !== 'online') this.chatStateCapable.clear();
+        this.emit('state', s);
+      });
+      this.conn.on('online', ({ resumed }) => void this.onOnline(resumed));
+      this.conn.on('stanza', (el) => this.onStanza(el));
+      this.conn.on('acked', (id) => this.queue.acked(id));
+      this.conn.on('unacked', (id) => this.queue.unacked(id));
+      this.conn.onIq('set', NS_ROSTER, 'query', (stanza) => {
+        // Ignore pushes from anyone but our server (RFC 6121 §2.1.6); the callee still
+        // answers, so reply with an error by throwing.
+        if (!this.roster.applyPush(stanza, this.jid)) throw Object.assign(new Error('forbidden'), { condition: 'forbidden' });
+      });
+    }
+    await this.conn.start();
+  }
+
+  async stop(): Promise<void> {
+    if (!this.conn) return;
+    if (this.conn.state === 'online') {
+      // RFC 6121 §4.5.1: unavailable presence before closing the stream.
+      await this.conn.send(xmlPresenceUnavailable(this.status)).catch(() => {});
+    }
+    await this.conn.stop();
+    this.roster.clearPresence();
+  }
+
+  /** Drop the connection object entirely (account removed, or password changed). */
+  async dispose(): Promise<void> {
+    await this.stop();
+    this.conn?.removeAllListeners();
+    this.conn = undefined;
+  }
+
+  retryNow(): void {
+    this.conn?.retryNow();
+  }
+
+  // -- presence ----------------------------------------------------------------------------
+
+  async setPresence(show: PresenceShow, status?: string): Promise<void> {
+    this.status = status?.slice(0, 1024) || undefined;
+    if (show === 'offline') {
+      await this.stop();
+      this.emit('ownPresence', { show: 'offline', status: this.status });
+      return;
+    }
+    this.show = show;
+    if (this.state === 'online') await this.conn!.send(presenceStanza(show, this.status));
+    this.emit('ownPresence', { show, status: this.status });
+  }
+
+  // -- roster ------------------------------------------------------------------------------
+
+  /** Jitsi's "Add contact": roster item, then a subscription request (RFC 6121 §3.1.1). */
+  async addContact(jid: string, name?: string, group?: string): Promise<void> {
+    const contact = this.checkContactJid(jid);
+    this.requireOnline();
+    await this.conn!.iq(rosterSet({ jid: contact, name: name?.trim() || undefined, groups: group?.trim() ? [group.trim()] : [] }));
+    this.roster.markAsked(contact);
+    await this.conn!.send(subscriptionPresence(contact, 'subscribe'));
+  }
+
+  /** "Re-request authorisation": send the subscription request again. */
+  async requestAuthorization(jid: string): Promise<void> {
+    const contact = this.checkContactJid(jid);
+    this.requireOnline();
+    this.roster.markAsked(contact);
+    await this.conn!.send(subscriptionPresence(contact, 'subscribe'));
+  }
+
+  async renameContact(jid: string, name: string): Promise<void> {
+    const item = this.roster.items.get(bareJid(jid));
+    if (!item) throw new Error('Not in your contacts.');
+    this.requireOnline();
+    await this.conn!.iq(rosterSet({ jid: item.jid, name: name.trim() || undefined, groups: item.groups }));
+  }
+
+  async moveContact(jid: string, group: string | undefined): Promise<void> {
+    const item = this.roster.items.get(bareJid(jid));
+    if (!item) throw new Error('Not in your contacts.');
+    this.requireOnline();
+    await this.conn!.iq(rosterSet({ jid: item.jid, name: item.name, groups: group?.trim() ? [group.trim()] : [] }));
+  }
+
+  async removeContact(jid: string): Promise<void> {
+    this.requireOnline();
+    await this.conn!.iq(rosterRemove(bareJid(jid)));
+  }
+
+  /**
+   * Answer an authorisation request. Authorize approves (RFC 6121 §3.1.4) and asks back when
+   * we do not see them yet, so both see each other, as Jitsi does. Deny refuses (§3.1.4 step 2
+   * "unsubscribed"); the requester is told.
+   */
+  async answerRequest(jid: string, answer: 'authorize' | 'deny'): Promise<void> {
+    const contact = this.checkContactJid(jid);
+    this.requireOnline();
+    if (answer === 'authorize') {
+      await this.conn!.send(subscriptionPresence(contact, 'subscribed'));
+      const item = this.roster.items.get(contact);
+      const seesThem = item && (item.subscription === 'to' || item.subscription === 'both' || item.ask);
+      if (!seesThem) {
+        this.roster.markAsked(contact);
+        await this.conn!.send(subscriptionPresence(contact, 'subscribe'));
+      }
+    } else {
+      await this.conn!.send(subscriptionPresence(contact, 'unsubscribed'));
+    }
+    this.roster.clearRequest(contact);
+  }
+
+  // -- chat --------------------------------------------------------------------------------
+
+  /**
+   * Writes a message. It is in history (status `queued`) and in the queue before anything
+   * touches the network, so nothing the user wrote can be lost by a dropped connection.
+   */
+  async sendMessage(jid: string, text: string, opts: { persist?: boolean } = {}): Promise<MessageView> {
+    const contact = this.checkContactJid(jid);
+    if (typeof text !== 'string' || !text.trim()) throw new Error('The message is empty.');
+    if (text.length > MAX_OUTGOING_TEXT) throw new Error(`The message is too long (${text.length} characters; the limit is ${MAX_OUTGOING_TEXT}).`);
+    const message: MessageView = { id: randomUUID(), direction: 'out', text, ts: Date.now(), status: 'queued' };
+    await this.deps.history.append(this.id, contact, message);
+    this.emit('message', { contact, message, incoming: false });
+    this.queue.enqueue({ id: message.id, to: contact, text, ts: message.ts, persist: opts.persist ?? true });
+    void this.flush();
+    return message;
+  }
+
+  /** XEP-0085 standalone notification (composing, paused, …), only to capable contacts. */
+  async sendChatState(jid: string, state: ChatState): Promise<void> {
+    const contact = bareJid(jid);
+    if (this.state !== 'online' || !this.chatStateCapable.has(contact)) return;
+    await this.conn!.send(chatStateMessage(this.addressFor(contact), state)).catch(() => {});
+  }
+
+  history(jid: string, limit?: number): Promise<MessageView[]> {
+    return this.deps.history.load(this.id, bareJid(jid), limit);
+  }
+
+  /** Adds an informational line to a conversation (also used by the OTR layer). */
+  system(contact: string, text: string, level: 'info' | 'warning' | 'error' = 'info', persist = true): MessageView {
+    const message: MessageView = { id: randomUUID(), direction: 'system', text, ts: Date.now(), level };
+    if (persist) void this.deps.history.append(this.id, contact, message).catch((e) => this.log.error(`history: ${String(e)}`));
+    this.emit('message', { contact, message, incoming: false });
+    return message;
+  }
+
+  // -- internals ---------------------------------------------------------------------------
+
+  private requireOnline(): void {
+    if (this.state !== 'online') throw new Error(`${this.jid} is not signed in.`);
+  }
+
+  private checkContactJid(jid: string): string {
+    if (!isValidBareUserJid(jid)) throw new Error(`"${clip(String(jid), 80)}" is not a valid address (like name@example.org).`);
+    const contact = bareJid(jid);
+    if (contact === bareJid(this.jid)) throw new Error('That is your own address.');
+    return contact;
+  }
+
+  private addressFor(contact: string): string {
+    const res = this.locked.get(contact);
+    return res ? `${contact}/${res}` : contact;
+  }
+
+  private async onOnline(resumed: boolean): Promise<void> {
+    try {
+      if (!resumed) {
+        // A new session: presence is unknown until the server sends it again (RFC 6121 §4.4).
+        this.roster.clearPresence();
+        this.locked.clear();
+        // Anything in flight on the old stream that was not acknowledged has already been
+        // reported as unacked by the library; without XEP-0198 we resend it all.
+        this.queue.requeueInflight();
+        // RFC 6121 §2.2: retrieve the roster before sending initial presence, so the
+        // presence that follows lands on known items.
+        const result = await this.conn!.iq(rosterGet());
+        this.roster.applyRosterResult(result);
+        await this.conn!.send(presenceStanza(this.show, this.status));
+        this.emit('ownPresence', { show: this.show, status: this.status });
+      }
+      await this.flush();
+    } catch (err) {
+      this.log.warn(`[${this.jid}] session setup failed: ${String((err as Error).message)}`);
+    }
+  }
+
+  private flush(): Promise<void> {
+    if (this.state !== 'online' || !this.conn) return Promise.resolve();
+    const conn = this.conn;
+    return this.queue.flush(
+      async (item) => {
+        if (this.state !== 'online') throw new Error('offline');
+        let bodies = [item.text];
+        let extra: Element[] | undefined;
+        if (this.layer) {
+          const enc = await this.layer.encode(item.to, item);
+          if (enc === 'hold') return 'hold';
+          bodies = enc.bodies;
+          extra = enc.extra;
+        }
+        const to = this.addressFor(item.to);
+        this.rememberOutgoing(item.id, item.to);
+        // Fragments (OTR) go out as separate messages; the last one carries the queue id so
+        // the acknowledgement of the whole message is the acknowledgement of its last part.
+        for (let i = 0; i < bodies.length; i++) {
+          const last = i === bodies.length - 1;
+          await conn.send(
+            chatMessage({
+              to,
+              id: last ? item.id : `${item.id}-${i}`,
+              body: bodies[i],
+              receipt: last,
+              chatState: last ? 'active' : undefined,
+              extra,
+            }),
+          );
+        }
+        return 'sent';
+      },
+      () => conn.smEnabled,
+    );
+  }
+
+  private rememberOutgoing(id: string, contact: string): void {
+    this.outgoing.set(id, contact);
+    // Bounded: receipts for very old messages simply fall back to the sender's address.
+    if (this.outgoing.size > 2000) this.outgoing.delete(this.outgoing.keys().next().value as string);
+  }
+
+  private setStatus(contact: string, id: string, status: MessageStatus): void {
+    void this.deps.history.updateStatus(this.id, contact, id, status).catch(() => {});
+    this.emit('messageStatus', { contact, id, status });
+  }
+
+  private onStanza(el: Element): void {
+    try {
+      if (el.name === 'presence') this.onPresence(el);
+      else if (el.name === 'message') void this.onMessage(el);
+    } catch (err) {
+      // A malformed stanza is logged and dropped; it never takes the session down.
+      this.log.warn(`[${this.jid}] could not handle a ${el.name} stanza: ${String((err as Error).message)}`);
+    }
+  }
+
+  private onPresence(el: Element): void {
+    const ev = this.roster.applyPresence(el, this.jid);
+    switch (ev.kind) {
+      case 'subscribe':
+        if (ev.preApproved) void this.conn?.send(subscriptionPresence(ev.jid, 'subscribed')).catch(() => {});
+        else this.emit('subscriptionRequest', { jid: ev.jid });
+        break;
+      case 'subscribed':
+        this.emit('subscriptionAnswer', { jid: ev.jid, answer: 'authorized' });
+        break;
+      case 'unsubscribed':
+        if (ev.denied) this.emit('subscriptionAnswer', { jid: ev.jid, answer: 'denied' });
+        break;
+      case 'unavailable':
+        if (this.locked.get(ev.jid) === ev.resource || !ev.resource) this.locked.delete(ev.jid);
+        break;
+      case 'available':
+        // RFC 6121 §5.1: a presence change unlocks the conversation.
+        if (this.locked.get(ev.jid) && this.locked.get(ev.jid) !== ev.resource) this.locked.delete(ev.jid);
+        break;
+      default:
+        break;
+    }
+  }
+
+  private async onMessage(el: Element): Promise<void> {
+    const m = parseMessage(el);
+    if (!m) return;
+    const contact = bareJid(m.from);
+    if (!isValidBareUserJid(contact) || contact === bareJid(this.jid)) return;
+    if (m.type === 'groupchat' || m.type === 'headline') return;
+
+    if (m.type === 'error') {
+      const ours = m.id ? this.outgoing.get(m.id) : undefined;
+      const target = ours ?? contact;
+      const why = describeStanzaError(m.errorCondition ?? '');
+      this.system(target, `Message not delivered: ${why}.`, 'error');
+      if (m.id && ours) this.setStatus(target, m.id, 'failed');
+      return;
+    }
+
+    if (m.receivedId) {
+      const to = this.outgoing.get(m.receivedId) ?? contact;
+      this.setStatus(to, m.receivedId, 'delivered');
+    }
+    if (m.chatState) {
+      this.chatStateCapable.add(contact);
+      this.emit('chatState', { contact, state: m.chatState });
+    }
+    if (m.body === undefined) return;
+
+    const resource = resourceOf(m.from);
+    if (resource) this.locked.set(contact, resource);
+
+    let text: string | null = m.body;
+    if (this.layer) {
+      const dec = await this.layer.decode(contact, m.from, m.body);
+      text = dec ? dec.text : null;
+    }
+
+    // XEP-0184 §8: acknowledge only to contacts allowed to see our presence, or receipts
+    // would leak it to strangers.
+    const item = this.roster.items.get(contact);
+    if (m.receiptRequested && m.id && (item?.subscription === 'from' || item?.subscription === 'both')) {
+      void this.conn?.send(receiptMessage(m.from, m.id)).catch(() => {});
+    }
+    if (text === null) return;
+
+    if (m.id) {
+      let s = this.seen.get(contact);
+      if (!s) this.seen.set(contact, (s = new Set()));
+      if (s.has(m.id)) return;
+      s.add(m.id);
+      if (s.size > 500) s.delete(s.values().next().value as string);
+    }
+    const message: MessageView = {
+      id: m.id && !m.id.startsWith('r-') ? `in-${m.id}` : randomUUID(),
+      direction: 'in',
+      text,
+      ts: m.delayedTs ?? Date.now(),
+    };
+    await this.deps.history.append(this.id, contact, message).catch((e) => this.log.error(`history: ${String(e)}`));
+    this.emit('message', { contact, message, incoming: true });
+    if (!m.chatState) this.emit('chatState', { contact, state: undefined });
+  }
+}
+
+function xmlPresenceUnavailable(status?: string): Element {
+  const el = presenceStanza('available', status);
+  el.attrs.type = 'unavailable';
+  // Priority is meaningless on unavailable presence (RFC 6121 §4.7.2.3).
+  el.children = el.children.filter((c) => typeof c === 'string' || c.name !== 'priority');
+  return el;
+}

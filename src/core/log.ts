@@ -1,0 +1,39 @@
+/**
+ * Logging for core code. The host writes these lines to an output channel; tests collect
+ * them. Lines never contain secrets: `redact` removes SASL payloads, passwords and OTR
+ * data from anything that looks like XML before it is logged.
+ */
+export interface Logger {
+  info(msg: string): void;
+  warn(msg: string): void;
+  error(msg: string): void;
+  debug(msg: string): void;
+}
+
+export const nullLogger: Logger = { info() {}, warn() {}, error() {}, debug() {} };
+
+export function consoleLogger(prefix = ''): Logger {
+  return {
+    info: (m) => console.log(prefix + m),
+    warn: (m) => console.warn(prefix + m),
+    error: (m) => console.error(prefix + m),
+    debug: () => {},
+  };
+}
+
+export function redact(text: string): string {
+  return (
+    text
+      // SASL exchanges (RFC 6120 §6.4.2): the payload of auth/response carries credentials.
+      .replace(/(<(auth|response|challenge|success)\b[^>]*>)[^<]*/g, '$1[redacted]')
+      .replace(/(<password\b[^>]*>)[^<]*/g, '$1[redacted]')
+      // Message bodies are private conversation content; OTR data (?OTR...) is ciphertext
+      // but still nothing a log needs.
+      .replace(/(<body\b[^>]*>)[\s\S]*?(<\/body>)/g, '$1[…]$2')
+  );
+}
+
+/** Cap a string for a log line. */
+export function clip(s: string, n = 300): string {
+  return s.length > n ? `${s.slice(0, n)}… (${s.length} chars)` : s;
+}

@@ -1,0 +1,229 @@
+/**
+ * Chat panels (one editor-area webview per account and contact), unread counts, and
+ * notifications for messages whose chat is not visible.
+ *
+ * History is read from disk when a panel opens (never kept in webview state), so a reopened
+ * panel shows the conversation as it was.
+ */
+import * as vscode from 'vscode';
+import type { AccountSession } from '../core/account';
+import { bareJid } from '../core/jid';
+import type { Logger } from '../core/log';
+import {
+  type ChatNotifications,
+  type ChatRequests,
+  type ChatState0,
+  type MessageView,
+  chatValidators,
+} from '../shared/protocol';
+import type { AccountManager } from './accounts';
+import { localRoots, webviewHtml } from './html';
+import { WebviewRpc } from './rpc';
+
+export const CHAT_VIEW_TYPE = 'padlock.chat';
+/** How much history a panel receives at open; the webview renders it lazily. */
+const HISTORY_LIMIT = 10_000;
+
+const key = (account: string, jid: string) => `${account}\u0000${jid}`;
+
+class ChatPanel implements vscode.Disposable {
+  readonly rpc: WebviewRpc<ChatRequests, ChatNotifications>;
+  private readonly subs: vscode.Disposable[] = [];
+
+  constructor(
+    readonly panel: vscode.WebviewPanel,
+    readonly account: AccountSession,
+    readonly jid: string,
+    extensionUri: vscode.Uri,
+    log: Logger,
+    onFocus: () => void,
+  ) {
+    panel.webview.options = { enableScripts: true, localResourceRoots: localRoots(extensionUri) };
+    panel.iconPath = vscode.Uri.joinPath(extensionUri, 'media', 'padlock.svg');
+    this.rpc = new WebviewRpc<ChatRequests, ChatNotifications>(
+      panel.webview,
+      chatValidators,
+      {
+        ready: () => this.initialState(),
+        send: async ({ text }) => {
+          const m = await this.account.sendMessage(this.jid, text);
+          return { id: m.id };
+        },
+        chatState: async ({ state }) => {
+          await this.account.sendChatState(this.jid, state);
+        },
+      },
+      (m) => log.warn(`[chat ${jid}] ${m}`),
+    );
+    panel.webview.html = webviewHtml(panel.webview, extensionUri, 'chat', this.title());
+    this.subs.push(
+      panel.onDidChangeViewState((e) => {
+        if (e.webviewPanel.visible) onFocus();
+      }),
+    );
+  }
+
+  title(): string {
+    return this.account.roster.displayName(this.jid);
+  }
+
+  async initialState(): Promise<ChatState0> {
+    const p = this.account.roster.aggregate(this.jid);
+    return {
+      account: this.account.id,
+      accountJid: this.account.jid,
+      jid: this.jid,
+      name: this.title(),
+      presence: p.show,
+      status: p.status,
+      connection: this.account.state,
+      messages: await this.account.history(this.jid, HISTORY_LIMIT),
+    };
+  }
+
+  pushHeader(): void {
+    const p = this.account.roster.aggregate(this.jid);
+    this.panel.title = this.title();
+    this.rpc.notify('header', { name: this.title(), presence: p.show, status: p.status, connection: this.account.state });
+  }
+
+  dispose(): void {
+    this.rpc.dispose();
+    for (const s of this.subs) s.dispose();
+  }
+}
+
+export class ChatManager implements vscode.Disposable {
+  private readonly panels = new Map<string, ChatPanel>();
+  /** Unread counts per account and contact (cleared when the chat is shown). */
+  private readonly unread = new Map<string, number>();
+  private readonly changed = new vscode.EventEmitter<void>();
+  readonly onDidChangeUnread = this.changed.event;
+  private readonly disposables: vscode.Disposable[] = [this.changed];
+
+  constructor(
+    private readonly extensionUri: vscode.Uri,
+    private readonly accounts: AccountManager,
+    private readonly log: Logger,
+  ) {
+    for (const s of accounts.list()) this.watch(s);
+    this.disposables.push(accounts.onDidCreateSession((s) => this.watch(s)));
+    this.disposables.push(
+      vscode.window.registerWebviewPanelSerializer(CHAT_VIEW_TYPE, {
+        // Restore panels after a window reload: the state names the chat, the history comes from disk.
+        deserializeWebviewPanel: async (panel, state: unknown) => {
+          const st = state as { account?: string; jid?: string } | undefined;
+          const acc = st?.account ? this.accounts.get(st.account) : undefined;
+          if (!acc || typeof st?.jid !== 'string') {
+            panel.dispose();
+            return;
+          }
+          this.adopt(panel, acc, bareJid(st.jid));
+        },
+      }),
+    );
+  }
+
+  unreadFor(account: string, jid: string): number {
+    return this.unread.get(key(account, jid)) ?? 0;
+  }
+
+  totalUnread(): number {
+    let n = 0;
+    for (const v of this.unread.values()) n += v;
+    return n;
+  }
+
+  isVisible(account: string, jid: string): boolean {
+    const p = this.panels.get(key(account, jid));
+    return !!p && p.panel.visible;
+  }
+
+  open(account: AccountSession, jid: string, preserveFocus = false): void {
+    const contact = bareJid(jid);
+    const existing = this.panels.get(key(account.id, contact));
+    if (existing) {
+      existing.panel.reveal(undefined, preserveFocus);
+      this.markRead(account.id, contact);
+      return;
+    }
+    const panel = vscode.window.createWebviewPanel(
+      CHAT_VIEW_TYPE,
+      account.roster.displayName(contact),
+      { viewColumn: vscode.ViewColumn.Active, preserveFocus },
+      // Keeps scroll position and draft while the tab is in the background; the conversation
+      // itself is re-read from the host on reload, never from webview state.
+      { enableScripts: true, retainContextWhenHidden: true, localResourceRoots: localRoots(this.extensionUri) },
+    );
+    this.adopt(panel, account, contact);
+  }
+
+  private adopt(panel: vscode.WebviewPanel, account: AccountSession, contact: string): void {
+    const k = key(account.id, contact);
+    const cp = new ChatPanel(panel, account, contact, this.extensionUri, this.log, () => this.markRead(account.id, contact));
+    this.panels.set(k, cp);
+    panel.onDidDispose(() => {
+      cp.dispose();
+      if (this.panels.get(k) === cp) this.panels.delete(k);
+    });
+    this.markRead(account.id, contact);
+  }
+
+  private markRead(account: string, jid: string): void {
+    if (this.unread.delete(key(account, jid))) this.changed.fire();
+  }
+
+  private watch(s: AccountSession): void {
+    s.on('message', ({ contact, message, incoming }) => {
+      const p = this.panels.get(key(s.id, contact));
+      p?.rpc.notify('message', message);
+      if (incoming && !(p && p.panel.visible)) {
+        const k = key(s.id, contact);
+        this.unread.set(k, (this.unread.get(k) ?? 0) + 1);
+        this.changed.fire();
+        void this.notifyIncoming(s, contact, message);
+      }
+    });
+    s.on('messageStatus', ({ contact, id, status }) => this.panels.get(key(s.id, contact))?.rpc.notify('messageStatus', { id, status }));
+    s.on('chatState', ({ contact, state }) => this.panels.get(key(s.id, contact))?.rpc.notify('theirState', { state }));
+    const header = () => {
+      for (const p of this.panels.values()) if (p.account === s) p.pushHeader();
+    };
+    s.on('roster', header);
+    s.on('state', header);
+  }
+
+  /** A notification for a message whose chat is not visible: Open, or Reply inline. */
+  private async notifyIncoming(s: AccountSession, contact: string, m: MessageView): Promise<void> {
+    if (!vscode.workspace.getConfiguration('padlock').get<boolean>('notifications', true)) return;
+    const open = vscode.l10n.t('Open');
+    const reply = vscode.l10n.t('Reply');
+    const name = plainForNotification(s.roster.displayName(contact), 60);
+    const preview = plainForNotification(m.text, 120);
+    const pick = await vscode.window.showInformationMessage(vscode.l10n.t('{0}: {1}', name, preview), open, reply);
+    if (pick === open) this.open(s, contact);
+    else if (pick === reply) {
+      const text = await vscode.window.showInputBox({ title: vscode.l10n.t('Reply to {0}', name), prompt: preview });
+      if (text?.trim()) await s.sendMessage(contact, text).catch((e) => vscode.window.showErrorMessage(String((e as Error).message)));
+    }
+  }
+
+  dispose(): void {
+    for (const p of this.panels.values()) p.panel.dispose();
+    for (const d of this.disposables) d.dispose();
+  }
+}
+
+/**
+ * Notifications render markdown-style links ("[text](command:…)"): remote text must not be
+ * able to create one. Brackets become look-alikes, control characters go, length is capped.
+ */
+export function plainForNotification(text: string, max: number): string {
+  const flat = text
+    .replace(/[\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/g, ' ')
+    .replace(/\[/g, '\u2045')
+    .replace(/\]/g, '\u2046')
+    .replace(/\s+/g, ' ')
+    .trim();
+  return flat.length > max ? `${flat.slice(0, max - 1)}…` : flat;
+}

@@ -1,0 +1,112 @@
+/**
+ * The contact tree: a webview view in Padlock's activity-bar container. It renders
+ * ContactsState; all actions come back as validated requests and run commands here.
+ */
+import * as vscode from 'vscode';
+import { type ContactsNotifications, type ContactsRequests, type ContactsState, contactsValidators } from '../shared/protocol';
+import type { AccountManager } from './accounts';
+import type { ChatManager } from './chats';
+import { localRoots, webviewHtml } from './html';
+import type { Logger } from '../core/log';
+import { WebviewRpc } from './rpc';
+
+export const CONTACTS_VIEW_ID = 'padlock.contacts';
+
+export class ContactsViewProvider implements vscode.WebviewViewProvider, vscode.Disposable {
+  private view?: vscode.WebviewView;
+  private rpc?: WebviewRpc<ContactsRequests, ContactsNotifications>;
+  private scheduled = false;
+  private readonly disposables: vscode.Disposable[] = [];
+
+  constructor(
+    private readonly extensionUri: vscode.Uri,
+    private readonly accounts: AccountManager,
+    private readonly chats: ChatManager,
+    private readonly log: Logger,
+  ) {
+    this.disposables.push(accounts.onDidChange(() => this.schedule()), chats.onDidChangeUnread(() => this.schedule()));
+  }
+
+  resolveWebviewView(view: vscode.WebviewView): void {
+    this.view = view;
+    view.webview.options = { enableScripts: true, localResourceRoots: localRoots(this.extensionUri) };
+    this.rpc?.dispose();
+    this.rpc = new WebviewRpc<ContactsRequests, ContactsNotifications>(
+      view.webview,
+      contactsValidators,
+      {
+        ready: () => this.state(),
+        openChat: ({ account, jid }) => {
+          const s = this.accounts.get(account);
+          if (!s) throw new Error('Unknown account.');
+          this.chats.open(s, jid);
+        },
+        addAccount: () => void vscode.commands.executeCommand('padlock.addAccount'),
+        addContact: ({ account }) => void vscode.commands.executeCommand('padlock.addContact', account ? { account } : undefined),
+        signIn: ({ account }) => this.accounts.signIn(account),
+        signOut: ({ account }) => this.accounts.signOut(account),
+        contactAction: async ({ account, jid, action }) => {
+          const command = {
+            message: 'padlock.openChat',
+            rename: 'padlock.renameContact',
+            move: 'padlock.moveContact',
+            remove: 'padlock.removeContact',
+            rerequest: 'padlock.rerequestAuthorization',
+          }[action];
+          await vscode.commands.executeCommand(command, { account, jid });
+        },
+        answerRequest: async ({ account, jid, answer }) => {
+          const s = this.accounts.get(account);
+          if (!s) throw new Error('Unknown account.');
+          await s.answerRequest(jid, answer);
+        },
+      },
+      (m) => this.log.warn(`[contacts] ${m}`),
+    );
+    view.webview.html = webviewHtml(view.webview, this.extensionUri, 'contacts', 'Padlock Contacts');
+    view.onDidDispose(() => {
+      this.rpc?.dispose();
+      this.rpc = undefined;
+      this.view = undefined;
+    });
+    this.updateBadge();
+  }
+
+  state(): ContactsState {
+    return {
+      accounts: this.accounts.list().map((s) => ({
+        id: s.id,
+        jid: s.jid,
+        state: s.state,
+        error: s.error?.message,
+        presence: s.presence.show,
+        status: s.presence.status,
+        contacts: s.roster.contactViews((jid) => this.chats.unreadFor(s.id, jid)),
+        requests: s.roster.requestViews(),
+        queued: s.queue.size,
+      })),
+    };
+  }
+
+  /** Coalesces bursts (a roster of 2,000 sending presence at sign-in) into one update per frame. */
+  private schedule(): void {
+    if (this.scheduled) return;
+    this.scheduled = true;
+    setTimeout(() => {
+      this.scheduled = false;
+      this.rpc?.notify('state', this.state());
+      this.updateBadge();
+    }, 16);
+  }
+
+  private updateBadge(): void {
+    if (!this.view) return;
+    const n = this.chats.totalUnread();
+    this.view.badge = n ? { value: n, tooltip: vscode.l10n.t('{0} unread messages', n) } : undefined;
+  }
+
+  dispose(): void {
+    this.rpc?.dispose();
+    for (const d of this.disposables) d.dispose();
+  }
+}

@@ -1,0 +1,240 @@
+/**
+ * The one message protocol between the extension host and every Padlock webview.
+ *
+ * Imported by both sides (host bundle and browser bundles), so it must not import
+ * `vscode` or any Node module. Three kinds of message, modelled on GitLens' IPC:
+ *
+ *  - requests (webview -> host) carry an `id` and get exactly one `response` with the same
+ *    id, either `ok: true` with a result or `ok: false` with an error text. The webview side
+ *    times them out (REQUEST_TIMEOUT_MS) so a lost reply never hangs the UI.
+ *  - notifications (host -> webview) carry state changes; the host holds them back until the
+ *    webview has sent its `ready` request, whose result is the initial state (the
+ *    "ready handshake": a webview's script may load after the host posted its first message).
+ *  - the host validates every message it receives (`validateRequest`): a webview is a
+ *    sandboxed page, but its input is still treated as untrusted.
+ *
+ * Nothing here ever carries secrets (passwords, private keys). Text of messages is display
+ * data that the webview renders as text, never as HTML.
+ */
+
+export const PROTOCOL_VERSION = 1;
+export const REQUEST_TIMEOUT_MS = 10_000;
+/** Longest message body the UI accepts from the user (RFC 6120 leaves stanza size to servers; 64 KiB fits every server we know). */
+export const MAX_OUTGOING_TEXT = 64 * 1024;
+
+// ---------------------------------------------------------------------------------------------
+// Display model (shared)
+
+/** RFC 6121 §4.7.2.1 `<show/>` values mapped to what Jitsi shows; `offline` = no available presence. */
+export type PresenceShow = 'available' | 'chat' | 'away' | 'xa' | 'dnd' | 'offline';
+
+export type ConnectionState =
+  | 'signedOut'
+  | 'connecting'
+  | 'online'
+  /** Lost the connection; will retry by itself with backoff. */
+  | 'reconnecting'
+  /** Stopped: wrong password, certificate refused, ... `error` says why. */
+  | 'error';
+
+/** RFC 6121 §2.1.2.5 subscription states, plus the pending-out flag (`ask="subscribe"`). */
+export type Subscription = 'none' | 'to' | 'from' | 'both' | 'remove';
+
+export interface ContactView {
+  account: string;
+  jid: string;
+  /** Display name chosen by the user, else the JID's local part. */
+  name: string;
+  groups: string[];
+  presence: PresenceShow;
+  status?: string;
+  subscription: Subscription;
+  /** We asked to see their presence and they have not answered: "Waiting for authorisation". */
+  pendingOut: boolean;
+  /** They denied our request (presence type="unsubscribed" while pending). */
+  denied: boolean;
+  unread: number;
+}
+
+export interface AuthRequestView {
+  account: string;
+  jid: string;
+  /** When the request arrived (ms since epoch). */
+  at: number;
+}
+
+export interface AccountView {
+  id: string;
+  jid: string;
+  state: ConnectionState;
+  /** Human-readable reason for `error` / `reconnecting`, without secrets. */
+  error?: string;
+  presence: PresenceShow;
+  status?: string;
+  contacts: ContactView[];
+  requests: AuthRequestView[];
+  /** Messages written while offline, waiting to go out. */
+  queued: number;
+}
+
+export interface ContactsState {
+  accounts: AccountView[];
+}
+
+export type MessageDirection = 'in' | 'out' | 'system';
+/** queued: waiting for a connection; sent: server acknowledged (XEP-0198) or written; delivered: XEP-0184 receipt. */
+export type MessageStatus = 'queued' | 'sent' | 'delivered' | 'failed';
+
+export interface MessageView {
+  id: string;
+  direction: MessageDirection;
+  /** Plain text. Rendered with textContent only. */
+  text: string;
+  /** ms since epoch; for delayed messages (XEP-0203) the original send time. */
+  ts: number;
+  status?: MessageStatus;
+  /** For system lines: how prominent. */
+  level?: 'info' | 'warning' | 'error';
+}
+
+/** XEP-0085 chat states. */
+export type ChatState = 'active' | 'composing' | 'paused' | 'inactive' | 'gone';
+
+export interface ChatState0 {
+  account: string;
+  accountJid: string;
+  jid: string;
+  name: string;
+  presence: PresenceShow;
+  status?: string;
+  connection: ConnectionState;
+  messages: MessageView[];
+  /** Their current chat state, if they sent one. */
+  theirState?: ChatState;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Requests: webview -> host, each with a typed result.
+
+export type ContactsRequests = {
+  ready: { params: Record<string, never>; result: ContactsState };
+  openChat: { params: { account: string; jid: string }; result: void };
+  addAccount: { params: Record<string, never>; result: void };
+  addContact: { params: { account?: string }; result: void };
+  signIn: { params: { account: string }; result: void };
+  signOut: { params: { account: string }; result: void };
+  contactAction: {
+    params: { account: string; jid: string; action: ContactAction };
+    result: void;
+  };
+  answerRequest: {
+    params: { account: string; jid: string; answer: 'authorize' | 'deny' };
+    result: void;
+  };
+};
+
+export type ContactAction = 'message' | 'rename' | 'move' | 'remove' | 'rerequest';
+
+export type ChatRequests = {
+  ready: { params: Record<string, never>; result: ChatState0 };
+  send: { params: { text: string }; result: { id: string } };
+  chatState: { params: { state: ChatState }; result: void };
+};
+
+/** Host -> webview notifications. */
+export type ContactsNotifications = {
+  state: ContactsState;
+};
+
+export type ChatNotifications = {
+  /** A new line in the conversation (in, out or system). */
+  message: MessageView;
+  /** Status of an own message changed (queued -> sent -> delivered). */
+  messageStatus: { id: string; status: MessageStatus };
+  /** Contact's presence / our connection changed. */
+  header: { name: string; presence: PresenceShow; status?: string; connection: ConnectionState };
+  theirState: { state: ChatState | undefined };
+};
+
+// ---------------------------------------------------------------------------------------------
+// Envelopes
+
+export interface RequestsShape {
+  [method: string]: { params: unknown; result: unknown };
+}
+
+export type RequestEnvelope<R extends RequestsShape> = {
+  [M in keyof R & string]: { kind: 'request'; id: number; method: M; params: R[M]['params'] };
+}[keyof R & string];
+
+export type ResponseEnvelope =
+  | { kind: 'response'; id: number; ok: true; result: unknown }
+  | { kind: 'response'; id: number; ok: false; error: string };
+
+export type NotificationEnvelope<N> = {
+  [K in keyof N & string]: { kind: 'notification'; type: K; data: N[K] };
+}[keyof N & string];
+
+// ---------------------------------------------------------------------------------------------
+// Host-side validation of what a webview sends. Hand-written (no schema library in the
+// webview bundles); every field is checked for type and size.
+
+export type Validator = (params: unknown) => string | undefined;
+
+const MAX_JID = 3071; // RFC 7622 §3.1: each part up to 1023 octets, plus separators.
+
+function isObj(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+function str(o: Record<string, unknown>, k: string, max: number, optional = false): string | undefined {
+  const v = o[k];
+  if (v === undefined && optional) return undefined;
+  if (typeof v !== 'string') return `${k} must be a string`;
+  if (v.length > max) return `${k} is too long`;
+  return undefined;
+}
+function oneOf(o: Record<string, unknown>, k: string, values: readonly string[]): string | undefined {
+  return typeof o[k] === 'string' && values.includes(o[k] as string) ? undefined : `${k} is not one of ${values.join(', ')}`;
+}
+const none: Validator = (p) => (p === undefined || isObj(p) ? undefined : 'params must be an object');
+const accountJid: Validator = (p) => (isObj(p) ? str(p, 'account', 256) ?? str(p, 'jid', MAX_JID) : 'params must be an object');
+const accountOnly: Validator = (p) => (isObj(p) ? str(p, 'account', 256) : 'params must be an object');
+
+export const CONTACT_ACTIONS: readonly ContactAction[] = ['message', 'rename', 'move', 'remove', 'rerequest'];
+export const CHAT_STATES: readonly ChatState[] = ['active', 'composing', 'paused', 'inactive', 'gone'];
+
+export const contactsValidators: { [M in keyof ContactsRequests]: Validator } = {
+  ready: none,
+  openChat: accountJid,
+  addAccount: none,
+  addContact: (p) => (isObj(p) ? str(p, 'account', 256, true) : 'params must be an object'),
+  signIn: accountOnly,
+  signOut: accountOnly,
+  contactAction: (p) => accountJid(p) ?? oneOf(p as Record<string, unknown>, 'action', CONTACT_ACTIONS),
+  answerRequest: (p) => accountJid(p) ?? oneOf(p as Record<string, unknown>, 'answer', ['authorize', 'deny']),
+};
+
+export const chatValidators: { [M in keyof ChatRequests]: Validator } = {
+  ready: none,
+  send: (p) => (isObj(p) ? str(p, 'text', MAX_OUTGOING_TEXT) ?? ((p.text as string).trim() ? undefined : 'text is empty') : 'params must be an object'),
+  chatState: (p) => (isObj(p) ? oneOf(p, 'state', CHAT_STATES) : 'params must be an object'),
+};
+
+/**
+ * Checks the envelope and its params. Returns the typed request, or an error text
+ * (and the id, when one could be read, so the host can still answer with an error).
+ */
+export function validateRequest<R extends RequestsShape>(
+  raw: unknown,
+  validators: { [M in keyof R]: Validator },
+): { ok: true; request: RequestEnvelope<R> } | { ok: false; id?: number; error: string } {
+  if (!isObj(raw)) return { ok: false, error: 'message is not an object' };
+  const id = typeof raw.id === 'number' && Number.isSafeInteger(raw.id) ? raw.id : undefined;
+  if (raw.kind !== 'request' || id === undefined) return { ok: false, id, error: 'not a request' };
+  if (typeof raw.method !== 'string' || !Object.prototype.hasOwnProperty.call(validators, raw.method)) {
+    return { ok: false, id, error: `unknown method` };
+  }
+  const err = validators[raw.method as keyof R](raw.params ?? {});
+  if (err) return { ok: false, id, error: err };
+  return { ok: true, request: { kind: 'request', id, method: raw.method, params: raw.params ?? {} } as RequestEnvelope<R> };
+}

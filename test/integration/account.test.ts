@@ -1,0 +1,279 @@
+/**
+ * The core (AccountSession: connection, roster, presence, chat, queue, history) against a real
+ * Prosody started by the harness. No VS Code: this is the layer the host adapts.
+ */
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { AccountSession } from '../../src/core/account';
+import { ConnectError } from '../../src/core/errors';
+import { HistoryStore } from '../../src/core/history';
+import type { Logger } from '../../src/core/log';
+import type { MessageView } from '../../src/shared/protocol';
+import { freePort, startProsody, stopAll, type ProsodyServer } from '../support/prosody';
+import { connectClient, xml } from '../support/xmppClient';
+
+const logs: string[] = [];
+const logger: Logger = {
+  info: (m) => logs.push(m),
+  warn: (m) => logs.push(m),
+  error: (m) => logs.push(m),
+  debug: (m) => logs.push(m),
+};
+
+/** Resolves when `pred` holds: now, or after a later `roster` event (no polling, no sleeps). */
+function until(s: AccountSession, pred: () => boolean, timeoutMs = 10_000, event: 'roster' | 'message' | 'state' | 'queue' = 'roster'): Promise<unknown> {
+  return pred() ? Promise.resolve() : s.waitFor(event, pred, timeoutMs);
+}
+
+describe('AccountSession against Prosody', () => {
+  let server: ProsodyServer;
+  let dir: string;
+  const sessions: AccountSession[] = [];
+  const users = { alice: 'alice-pw', bob: 'bob-pw', carol: 'carol-pw', dave: 'dave-pw' };
+
+  function session(user: keyof typeof users, opts: { port?: number; caPem?: string[] | null } = {}): AccountSession {
+    const jid = `${user}@localhost`;
+    const s = new AccountSession(
+      { id: jid, jid, host: '127.0.0.1', port: opts.port ?? server.port, caPem: opts.caPem === null ? undefined : (opts.caPem ?? [server.caPem]) },
+      {
+        logger,
+        history: new HistoryStore(join(dir, user)),
+        // Fast retries for the restart test; still exponential.
+        connection: { backoffInitialMs: 100, backoffMaxMs: 1000, attemptTimeoutMs: 5000 },
+      },
+    );
+    sessions.push(s);
+    return s;
+  }
+
+  const online = async (user: keyof typeof users) => {
+    const s = session(user);
+    await s.start(users[user]);
+    return s;
+  };
+
+  before(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'padlock-core-'));
+    server = await startProsody({ users });
+  });
+  after(async () => {
+    await Promise.all(sessions.map((s) => s.dispose()));
+    await stopAll();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('signs in with TLS verified against the account\'s CA', async () => {
+    const s = await online('alice');
+    assert.equal(s.state, 'online');
+    await s.stop();
+    assert.equal(s.state, 'signedOut');
+  });
+
+  it('reports a wrong password as an auth error and does not retry', async () => {
+    const s = session('alice');
+    const err = await s.start('wrong').then(
+      () => assert.fail('signed in with a wrong password'),
+      (e: unknown) => e,
+    );
+    assert.ok(err instanceof ConnectError);
+    assert.equal(err.kind, 'auth');
+    assert.match(err.message, /wrong password/);
+    assert.equal(s.state, 'error');
+    assert.ok(!logs.some((l) => l.includes('wrong') && l.includes('<auth')), 'the password reached a log line');
+  });
+
+  it('reports an unreachable server as a network error, and keeps retrying', async () => {
+    const port = await freePort(); // nothing listens there
+    const s = session('alice', { port });
+    const err = await s.start(users.alice).then(
+      () => assert.fail('connected to nothing'),
+      (e: unknown) => e,
+    );
+    assert.ok(err instanceof ConnectError);
+    assert.equal(err.kind, 'network');
+    assert.match(err.message, /refused/);
+    assert.equal(s.state, 'reconnecting');
+    await s.stop();
+    assert.equal(s.state, 'signedOut');
+  });
+
+  it('refuses a certificate it cannot verify, shows its fingerprint, and connects once it is pinned', async () => {
+    const s = session('alice', { caPem: null });
+    const err = await s.start(users.alice).then(
+      () => assert.fail('accepted an unverifiable certificate'),
+      (e: unknown) => e,
+    );
+    assert.ok(err instanceof ConnectError);
+    assert.equal(err.kind, 'certificate');
+    assert.equal(err.fingerprint256, server.certFingerprint256, 'the fingerprint shown is the server certificate\'s');
+    assert.equal(s.state, 'error');
+    // Pin exactly that certificate for this account.
+    await s.reconfigure({ ...s.config, pinnedFingerprint256: err.fingerprint256, pinnedPem: (err as ConnectError & { pem?: string }).pem });
+    await s.start(users.alice);
+    assert.equal(s.state, 'online');
+    await s.stop();
+  });
+
+  it('a pin for another certificate does not make an unverifiable server trusted', async () => {
+    const s = session('alice', { caPem: null });
+    await s.reconfigure({ ...s.config, pinnedFingerprint256: 'AA:'.repeat(31) + 'AA' });
+    const err = await s.start(users.alice).then(
+      () => assert.fail('accepted a certificate that does not match the pin'),
+      (e: unknown) => e,
+    );
+    assert.equal((err as ConnectError).kind, 'certificate');
+  });
+
+  it('add contact -> Ignore -> later Authorize: both end up seeing each other', async () => {
+    const alice = await online('alice');
+    const bob = await online('bob');
+    const request = bob.waitFor('subscriptionRequest', (r) => r.jid === 'alice@localhost');
+    await alice.addContact('bob@localhost', 'Bobby', 'Work');
+    await until(alice, () => alice.roster.contactViews(() => 0).some((c) => c.jid === 'bob@localhost' && c.pendingOut));
+    const view = alice.roster.contactViews(() => 0).find((c) => c.jid === 'bob@localhost')!;
+    assert.equal(view.name, 'Bobby');
+    assert.deepEqual(view.groups, ['Work']);
+    assert.equal(view.pendingOut, true, 'shown as "Waiting for authorisation"');
+    await request;
+
+    // Ignore: nothing is sent; bob signs out and in again; the server redelivers the request
+    // (RFC 6121 §3.1.3) and it is still answerable.
+    assert.ok(bob.roster.requests.has('alice@localhost'));
+    await bob.stop();
+    const again = bob.waitFor('subscriptionRequest', (r) => r.jid === 'alice@localhost');
+    await bob.start(users.bob);
+    await again;
+    assert.ok(bob.roster.requests.has('alice@localhost'));
+    assert.ok(alice.roster.contactViews(() => 0).find((c) => c.jid === 'bob@localhost')!.pendingOut, 'still waiting');
+
+    // Authorize: alice gets "authorized", bob asks back and alice's client auto-approves
+    // (pre-approved, §3.1.3 because alice already asked for bob).
+    const authorized = alice.waitFor('subscriptionAnswer', (a) => a.jid === 'bob@localhost' && a.answer === 'authorized');
+    const aliceAsked = alice.waitFor('subscriptionRequest', (r) => r.jid === 'bob@localhost', 10_000).catch(() => undefined);
+    await bob.answerRequest('alice@localhost', 'authorize');
+    await authorized;
+    // Alice sees bob online, and bob sees alice once alice approves bob's counter-request.
+    await until(alice, () => alice.roster.aggregate('bob@localhost').show === 'available');
+    const c = alice.roster.contactViews(() => 0).find((x) => x.jid === 'bob@localhost')!;
+    assert.equal(c.pendingOut, false);
+    assert.ok(c.subscription === 'to' || c.subscription === 'both');
+    if (await aliceAsked) await alice.answerRequest('bob@localhost', 'authorize');
+    await until(bob, () => bob.roster.items.get('alice@localhost')?.subscription === 'both' && bob.roster.aggregate('alice@localhost').show === 'available');
+    assert.equal(bob.roster.requests.size, 0);
+  });
+
+  it('add contact -> Deny: the requester is told it was denied', async () => {
+    const carol = await online('carol');
+    const dave = await online('dave');
+    const request = dave.waitFor('subscriptionRequest', (r) => r.jid === 'carol@localhost');
+    await carol.addContact('dave@localhost');
+    await request;
+    const denied = carol.waitFor('subscriptionAnswer', (a) => a.jid === 'dave@localhost');
+    await dave.answerRequest('carol@localhost', 'deny');
+    assert.equal((await denied).answer, 'denied');
+    await until(carol, () => carol.roster.contactViews(() => 0).some((c) => c.jid === 'dave@localhost' && c.denied && !c.pendingOut));
+    // Re-request clears the denial and waits again.
+    const request2 = dave.waitFor('subscriptionRequest', (r) => r.jid === 'carol@localhost');
+    await carol.requestAuthorization('dave@localhost');
+    await request2;
+    const v = carol.roster.contactViews(() => 0).find((c) => c.jid === 'dave@localhost')!;
+    assert.equal(v.denied, false);
+    assert.equal(v.pendingOut, true);
+  });
+
+  it('presence changes reach the contact', async () => {
+    const [alice, bob] = sessions.filter((s) => s.state === 'online' && (s.jid === 'alice@localhost' || s.jid === 'bob@localhost'));
+    assert.ok(alice && bob);
+    await bob.setPresence('dnd', 'in a meeting');
+    await until(alice, () => alice.roster.aggregate('bob@localhost').show === 'dnd');
+    assert.equal(alice.roster.aggregate('bob@localhost').status, 'in a meeting');
+    await bob.setPresence('away');
+    await until(alice, () => alice.roster.aggregate('bob@localhost').show === 'away');
+    await bob.setPresence('available');
+    await until(alice, () => alice.roster.aggregate('bob@localhost').show === 'available');
+  });
+
+  it('chat both ways, with receipts, chat states and history on disk', async () => {
+    const [alice, bob] = sessions.filter((s) => s.state === 'online' && (s.jid === 'alice@localhost' || s.jid === 'bob@localhost'));
+    const gotByBob = bob.waitFor('message', (m) => m.incoming && m.message.text === 'hi bob <b>bold</b>');
+    const delivered = alice.waitFor('messageStatus', (m) => m.status === 'delivered');
+    const sent = await alice.sendMessage('bob@localhost', 'hi bob <b>bold</b>');
+    assert.equal((await gotByBob).contact, 'alice@localhost');
+    assert.equal((await delivered).id, sent.id, 'XEP-0184 receipt for that message');
+    // Standalone chat states are sent once the contact has shown support (XEP-0085 §5.1).
+    const typing = alice.waitFor('chatState', (c) => c.state === 'composing');
+    await bob.sendChatState('alice@localhost', 'composing');
+    await typing;
+    const gotByAlice = alice.waitFor('message', (m) => m.incoming && m.message.text === 'hello alice\nsecond line');
+    await bob.sendMessage('alice@localhost', 'hello alice\nsecond line');
+    await gotByAlice;
+    const hist = await alice.history('bob@localhost');
+    assert.deepEqual(
+      hist.filter((m) => m.direction !== 'system').map((m) => [m.direction, m.text]),
+      [
+        ['out', 'hi bob <b>bold</b>'],
+        ['in', 'hello alice\nsecond line'],
+      ],
+    );
+    assert.equal(hist[0].status, 'delivered');
+  });
+
+  it('an unknown contact can message you; malformed stanzas do not hurt', async () => {
+    const alice = sessions.find((s) => s.state === 'online' && s.jid === 'alice@localhost')!;
+    const stranger = await connectClient({ server, user: 'dave', password: users.dave, resource: 'script' });
+    try {
+      const got = alice.waitFor('message', (m) => m.contact === 'dave@localhost' && m.incoming);
+      // Garbage first: a message with no body, a bad receipt, a bogus roster push, a huge body.
+      await stranger.send(xml('message', { to: 'alice@localhost', type: 'chat' }, xml('received', { xmlns: 'urn:xmpp:receipts' })));
+      await stranger.send(xml('message', { to: 'alice@localhost', type: 'chat', id: 'x'.repeat(5000) }, xml('composing', { xmlns: 'http://jabber.org/protocol/chatstates' })));
+      await stranger.send(
+        xml('iq', { to: alice.roster.account, type: 'set', id: 'evil' }, xml('query', { xmlns: 'jabber:iq:roster' }, xml('item', { jid: 'mallory@localhost' }))),
+      ).catch(() => {});
+      await stranger.send(xml('presence', { to: 'alice@localhost', type: 'bogus' }));
+      await stranger.sendMessage('alice@localhost', 'stranger here');
+      assert.equal((await got).message.text, 'stranger here');
+      assert.ok(!alice.roster.items.has('mallory@localhost'), 'a roster push from a stranger was applied');
+      const big = 'x'.repeat(200_000);
+      const gotBig = alice.waitFor('message', (m) => m.contact === 'dave@localhost' && m.message.text.length === big.length);
+      await stranger.sendMessage('alice@localhost', big);
+      await gotBig;
+      assert.equal(alice.state, 'online');
+    } finally {
+      await stranger.stop();
+    }
+  });
+
+  it('server killed and restarted mid-conversation: queued messages are all delivered, in order', async () => {
+    // Own sessions, so this runs alone too (--test-name-pattern); earlier sessions of the
+    // same accounts would be other resources competing for the messages.
+    await Promise.all(sessions.splice(0).map((s) => s.dispose()));
+    const alice = await online('alice');
+    const bob = await online('bob');
+    const received: string[] = [];
+    bob.on('message', (m) => {
+      if (m.incoming && m.message.text.startsWith('queued ')) received.push(m.message.text);
+    });
+    const lost = alice.waitFor('state', (s) => s.state === 'reconnecting');
+    await server.kill();
+    await lost;
+    const statuses: MessageView[] = [];
+    for (let i = 1; i <= 5; i++) statuses.push(await alice.sendMessage('bob@localhost', `queued ${i}`));
+    assert.ok(statuses.every((m) => m.status === 'queued'));
+    assert.equal(alice.queue.size, 5);
+    await server.restart();
+    const texts = ['queued 1', 'queued 2', 'queued 3', 'queued 4', 'queued 5'];
+    await until(bob, () => received.length >= texts.length, 30_000, 'message');
+    assert.deepEqual(received, texts);
+    assert.equal(alice.state, 'online');
+    // The server acknowledges them (XEP-0198) shortly after: then the queue is empty.
+    await until(alice, () => alice.queue.size === 0, 10_000, 'queue');
+    const hist = await alice.history('bob@localhost');
+    assert.deepEqual(
+      hist.filter((m) => m.text.startsWith('queued ')).map((m) => m.status !== 'queued'),
+      [true, true, true, true, true],
+    );
+  });
+});

@@ -1,0 +1,583 @@
+/**
+ * Chat panel: one editor panel per contact (after Jitsi Desktop's chat window).
+ *
+ * Long histories: every message of the `ready` result stays in memory as data, but only the
+ * newest PAGE are turned into DOM; older pages are added when the user scrolls near the top.
+ * Everything shown from the network goes through segmentText() into text nodes.
+ */
+// Must come first: lets the toolkit's feature detection pass the CSP (see cspNonce.ts).
+import '../shared/cspNonce';
+import { provideVSCodeDesignSystem, vsCodeButton } from '@vscode/webview-ui-toolkit';
+import {
+  MAX_OUTGOING_TEXT,
+  type ChatNotifications,
+  type ChatRequests,
+  type ChatState,
+  type ChatState0,
+  type ConnectionState,
+  type MessageStatus,
+  type MessageView,
+  type PresenceShow,
+} from '../../src/shared/protocol';
+import { announce, append, h, icon, replaceChildren } from '../shared/dom';
+import { createWebviewIpc, loadState, saveState } from '../shared/ipc';
+import {
+  GROUP_GAP_MS,
+  PRESENCE_ICON,
+  PRESENCE_LABEL,
+  connectionLabel,
+  formatDay,
+  formatFull,
+  formatTime,
+  sameDay,
+  segmentText,
+  truncateForDisplay,
+  type Segment,
+} from '../shared/render';
+
+provideVSCodeDesignSystem().register(vsCodeButton());
+
+const ipc = createWebviewIpc<ChatRequests, ChatNotifications>();
+
+/** Messages turned into DOM per page (first paint and each "load earlier"). */
+const PAGE = 200;
+/** Within this many pixels of the bottom counts as "at the bottom" (sub-pixel zoom, rounding). */
+const BOTTOM_SLACK = 24;
+/** XEP-0085 §5.2: "paused" after the user stops typing for a while; 5 s is what most clients use. */
+const PAUSE_AFTER_MS = 5000;
+
+/**
+ * What survives hiding/reloading the panel. Only view state: the scroll offset and the draft.
+ * The draft is the user's own unsent text of this (not yet private) chat; once OTR lands, a
+ * private conversation must not persist it (see `persistDraft`).
+ */
+interface ViewState {
+  draft: string;
+  /** Distance from the bottom in px; undefined = stuck to the bottom. */
+  fromBottom?: number;
+}
+const viewState = loadState<ViewState>({ draft: '' });
+/** Set to false by the OTR work when the conversation is private. */
+const persistDraft = true;
+
+// ---------------------------------------------------------------------------------------------
+// Layout
+
+const app = document.getElementById('app')!;
+
+const presenceIcon = icon('circle-outline', undefined, 'presence');
+const nameEl = h('h1', { class: 'contact-name' });
+const jidEl = h('span', { class: 'contact-jid' });
+const presenceText = h('span', { class: 'presence-text' });
+const statusEl = h('span', { class: 'status-text' });
+const padlock = h(
+  'vscode-button',
+  // Placeholder for the OTR padlock (a later issue): shows "not private" and does nothing yet.
+  { id: 'padlock', appearance: 'icon', title: 'Not private', 'aria-label': 'Not private' },
+  icon('unlock'),
+);
+const header = h(
+  'header',
+  { class: 'chat-header' },
+  presenceIcon,
+  h('div', { class: 'who' }, nameEl, h('div', { class: 'sub' }, jidEl, h('span', { class: 'sep', 'aria-hidden': 'true' }, '·'), presenceText, statusEl)),
+  h('div', { class: 'header-actions' }, padlock),
+);
+const connectionBar = h('div', { class: 'connection-bar', role: 'status', hidden: true });
+
+const loadEarlier = h(
+  'div',
+  { class: 'load-earlier', hidden: true },
+  h('button', { class: 'text-button', on: { click: () => showEarlier() } }, 'Load earlier messages'),
+);
+const list = h('div', { class: 'messages', role: 'list' });
+const scroller = h('main', { class: 'scroller', tabindex: '0', 'aria-label': 'Conversation' }, loadEarlier, list);
+const jumpButton = h(
+  'button',
+  { class: 'jump-latest', hidden: true, on: { click: () => scrollToBottom() } },
+  icon('arrow-down'),
+  h('span', null, 'New messages'),
+);
+const typingLine = h('div', { class: 'typing', 'aria-hidden': 'true' });
+
+const textarea = h('textarea', {
+  class: 'composer-input',
+  rows: 1,
+  'aria-label': 'Message',
+  'aria-describedby': 'composer-hint',
+  spellcheck: 'true',
+});
+const counter = h('span', { class: 'counter', 'aria-live': 'polite' });
+const sendButton = h('vscode-button', { class: 'send', title: 'Send (Enter)', on: { click: () => void send() } }, 'Send');
+const composer = h(
+  'footer',
+  { class: 'composer' },
+  textarea,
+  h('div', { class: 'composer-side' }, sendButton, counter),
+  h('span', { id: 'composer-hint', class: 'visually-hidden' }, 'Enter sends, Shift+Enter starts a new line.'),
+);
+
+app.append(header, connectionBar, h('div', { class: 'scroll-area' }, scroller, jumpButton), typingLine, composer);
+
+// ---------------------------------------------------------------------------------------------
+// Model
+
+let chat: ChatState0 | undefined;
+let messages: MessageView[] = [];
+/** Index of the first message that is in the DOM. */
+let windowStart = 0;
+const indexById = new Map<string, number>();
+const elementById = new Map<string, HTMLElement>();
+let unseen = 0;
+let localIds = 0;
+
+function contactName(): string {
+  return chat?.name || chat?.jid || 'Contact';
+}
+
+// ---------------------------------------------------------------------------------------------
+// Message rendering
+
+const STATUS: Record<MessageStatus, { icon: string; label: string }> = {
+  queued: { icon: 'clock', label: 'Queued: will be sent when connected' },
+  sent: { icon: 'check', label: 'Sent' },
+  delivered: { icon: 'check-all', label: 'Delivered' },
+  failed: { icon: 'error', label: 'Failed to send' },
+};
+
+function statusIcon(status: MessageStatus): HTMLElement {
+  const s = STATUS[status];
+  return icon(s.icon, s.label, `msg-status status-${status}`);
+}
+
+function renderSegments(target: HTMLElement, segs: Segment[]): void {
+  segs.forEach((s, i) => {
+    switch (s.kind) {
+      case 'text': {
+        // A code block is a block of its own: the line breaks around its fences would show as
+        // empty lines under white-space: pre-wrap.
+        let t = s.text;
+        if (segs[i - 1]?.kind === 'code') t = t.replace(/^\r?\n/, '');
+        if (segs[i + 1]?.kind === 'code') t = t.replace(/\r?\n$/, '');
+        if (t) target.appendChild(document.createTextNode(t));
+        break;
+      }
+      case 'link':
+        // href is validated to http(s) by segmentText. VS Code intercepts link clicks in
+        // webviews and opens them through its opener (with its link-protection prompt).
+        target.appendChild(h('a', { href: s.href, title: s.href, rel: 'noopener noreferrer nofollow' }, s.text));
+        break;
+      case 'inlineCode':
+        target.appendChild(h('code', { class: 'inline-code' }, s.text));
+        break;
+      case 'code':
+        target.appendChild(
+          h(
+            'div',
+            { class: 'code-block' },
+            s.lang ? h('div', { class: 'code-lang' }, s.lang) : null,
+            h('pre', null, h('code', { 'data-lang': s.lang }, s.text)),
+          ),
+        );
+        break;
+    }
+  });
+}
+
+/** Body of a message; long texts are cut with a "Show all" toggle so a 1 MB paste cannot freeze the page. */
+function renderBody(text: string): HTMLElement {
+  const body = h('div', { class: 'msg-body' });
+  const cut = truncateForDisplay(text);
+  if (cut === undefined) {
+    renderSegments(body, segmentText(text));
+    return body;
+  }
+  const content = h('div', { class: 'msg-text' });
+  let expanded = false;
+  const toggle = h('button', { class: 'text-button show-all', 'aria-expanded': 'false' });
+  const draw = () => {
+    content.replaceChildren();
+    renderSegments(content, segmentText(expanded ? text : cut));
+    if (!expanded) content.appendChild(h('span', { class: 'ellipsis', 'aria-hidden': 'true' }, '…'));
+    toggle.textContent = expanded ? 'Show less' : `Show all (${text.length.toLocaleString()} characters)`;
+    toggle.setAttribute('aria-expanded', String(expanded));
+  };
+  toggle.addEventListener('click', () => {
+    expanded = !expanded;
+    draw();
+  });
+  draw();
+  body.append(content, toggle);
+  return body;
+}
+
+function isContinuation(i: number): boolean {
+  const m = messages[i]!;
+  const p = messages[i - 1];
+  return !!p && p.direction === m.direction && m.direction !== 'system' && m.ts - p.ts < GROUP_GAP_MS && sameDay(p.ts, m.ts);
+}
+
+function renderMessage(i: number): HTMLElement {
+  const m = messages[i]!;
+  if (m.direction === 'system') {
+    const level = m.level ?? 'info';
+    return h(
+      'div',
+      { class: ['system', `system-${level}`], role: 'listitem', 'data-id': m.id },
+      icon(level === 'error' ? 'error' : level === 'warning' ? 'warning' : 'info'),
+      h('span', { class: 'system-text' }, renderBody(m.text)),
+      h('time', { class: 'time', datetime: new Date(m.ts).toISOString(), title: formatFull(m.ts) }, formatTime(m.ts)),
+    );
+  }
+  const own = m.direction === 'out';
+  const sender = own ? 'Me' : contactName();
+  const cont = isContinuation(i);
+  const el = h('div', {
+    class: ['msg', own ? 'msg-out' : 'msg-in', cont && 'continued', m.status === 'failed' && 'msg-failed'],
+    role: 'listitem',
+    'data-id': m.id,
+  });
+  // The sender is written out on every message for screen readers, shown once per run on screen.
+  const meta = h(
+    'div',
+    { class: 'msg-meta' },
+    h('span', { class: ['sender', cont && 'visually-hidden'], title: own ? chat?.accountJid : chat?.jid }, sender),
+    h('time', { class: 'time', datetime: new Date(m.ts).toISOString(), title: formatFull(m.ts) }, formatTime(m.ts)),
+    own && m.status ? statusIcon(m.status) : null,
+  );
+  el.append(meta, renderBody(m.text));
+  return el;
+}
+
+function daySeparator(ts: number): HTMLElement {
+  return h('div', { class: 'day', role: 'separator', 'aria-label': formatDay(ts) }, h('span', null, formatDay(ts)));
+}
+
+/** DOM for messages [from, to), with day separators. */
+function renderRange(from: number, to: number): DocumentFragment {
+  const frag = document.createDocumentFragment();
+  for (let i = from; i < to; i++) {
+    const m = messages[i]!;
+    const prev = messages[i - 1];
+    if (!prev || !sameDay(prev.ts, m.ts)) frag.appendChild(daySeparator(m.ts));
+    const el = renderMessage(i);
+    elementById.set(m.id, el);
+    frag.appendChild(el);
+  }
+  return frag;
+}
+
+function updateLoadEarlier(): void {
+  loadEarlier.hidden = windowStart === 0;
+}
+
+function distanceFromBottom(): number {
+  return scroller.scrollHeight - scroller.scrollTop - scroller.clientHeight;
+}
+function atBottom(): boolean {
+  return distanceFromBottom() <= BOTTOM_SLACK;
+}
+function scrollToBottom(): void {
+  scroller.scrollTop = scroller.scrollHeight;
+  unseen = 0;
+  jumpButton.hidden = true;
+}
+
+/** Adds the previous page above what is shown, keeping what the user looks at in place. */
+function showEarlier(): void {
+  if (windowStart === 0) return;
+  const from = Math.max(0, windowStart - PAGE);
+  const keep = scroller.scrollHeight - scroller.scrollTop;
+  // The first shown message's day separator is rebuilt with the new page when it is the same day.
+  const first = list.firstElementChild;
+  if (first?.classList.contains('day') && sameDay(messages[windowStart - 1]!.ts, messages[windowStart]!.ts)) first.remove();
+  // Its "continued" look depends on the message before it, which is now shown.
+  const firstMsg = messages[windowStart]!;
+  const oldEl = elementById.get(firstMsg.id);
+  const frag = renderRange(from, windowStart);
+  const prevStart = windowStart;
+  windowStart = from;
+  list.insertBefore(frag, list.firstChild);
+  if (oldEl) {
+    const fresh = renderMessage(prevStart);
+    oldEl.replaceWith(fresh);
+    elementById.set(firstMsg.id, fresh);
+  }
+  updateLoadEarlier();
+  scroller.scrollTop = scroller.scrollHeight - keep;
+}
+
+function renderAll(): void {
+  list.replaceChildren();
+  elementById.clear();
+  windowStart = Math.max(0, messages.length - PAGE);
+  list.appendChild(renderRange(windowStart, messages.length));
+  updateLoadEarlier();
+}
+
+function reindex(): void {
+  indexById.clear();
+  messages.forEach((m, i) => indexById.set(m.id, i));
+}
+
+/** A new line, or an update of one we have (the host may echo our own message after `send`). */
+function upsert(m: MessageView): void {
+  const i = indexById.get(m.id);
+  if (i !== undefined) {
+    messages[i] = m;
+    const old = elementById.get(m.id);
+    if (old) {
+      const fresh = renderMessage(i);
+      old.replaceWith(fresh);
+      elementById.set(m.id, fresh);
+    }
+    return;
+  }
+  const stick = atBottom();
+  messages.push(m);
+  indexById.set(m.id, messages.length - 1);
+  list.appendChild(renderRange(messages.length - 1, messages.length));
+  if (stick || m.direction === 'out') scrollToBottom();
+  else if (m.direction === 'in') {
+    unseen++;
+    jumpButton.hidden = false;
+    jumpButton.lastElementChild!.textContent = unseen === 1 ? '1 new message' : `${unseen} new messages`;
+  }
+}
+
+function setStatus(id: string, status: MessageStatus): void {
+  const i = indexById.get(id);
+  if (i === undefined) return;
+  messages[i] = { ...messages[i]!, status };
+  const el = elementById.get(id);
+  const old = el?.querySelector('.msg-status');
+  const fresh = statusIcon(status);
+  if (old) old.replaceWith(fresh);
+  else el?.querySelector('.msg-meta')?.appendChild(fresh);
+  el?.classList.toggle('msg-failed', status === 'failed');
+  if (status === 'failed') announce('A message could not be sent.');
+}
+
+function systemLine(text: string, level: 'info' | 'warning' | 'error'): void {
+  upsert({ id: `local-${++localIds}`, direction: 'system', text, ts: Date.now(), level });
+  if (level !== 'info') announce(text);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Header
+
+function renderHeader(name: string, presence: PresenceShow, status: string | undefined, connection: ConnectionState): void {
+  if (!chat) return;
+  chat = { ...chat, name, presence, status, connection };
+  nameEl.textContent = name;
+  nameEl.title = chat.jid;
+  jidEl.textContent = chat.jid;
+  presenceIcon.className = `codicon codicon-${PRESENCE_ICON[presence]} presence presence-${presence}`;
+  presenceIcon.setAttribute('role', 'img');
+  presenceIcon.setAttribute('aria-label', PRESENCE_LABEL[presence]);
+  presenceIcon.removeAttribute('aria-hidden');
+  presenceIcon.title = PRESENCE_LABEL[presence];
+  presenceText.textContent = PRESENCE_LABEL[presence];
+  statusEl.textContent = status ? `— ${status}` : '';
+  statusEl.title = status ?? '';
+  textarea.setAttribute('aria-label', `Message to ${name}`);
+  textarea.placeholder = `Message ${name}`;
+
+  if (connection === 'online') {
+    connectionBar.hidden = true;
+  } else {
+    const spin = connection === 'connecting' || connection === 'reconnecting';
+    replaceChildren(
+      connectionBar,
+      icon(connection === 'error' ? 'error' : connection === 'signedOut' ? 'debug-disconnect' : 'sync', undefined, spin ? 'codicon-modifier-spin' : undefined),
+      h('span', null, `${connection === 'signedOut' || connection === 'error' ? 'Offline' : connectionLabel(connection)} — messages will be sent when connected.`),
+    );
+    connectionBar.className = `connection-bar conn-${connection}`;
+    connectionBar.hidden = false;
+  }
+}
+
+function renderTheirState(state: ChatState | undefined): void {
+  const name = contactName();
+  const text = state === 'composing' ? `${name} is typing…` : state === 'paused' ? `${name} has stopped typing.` : state === 'gone' ? `${name} has left the conversation.` : '';
+  typingLine.textContent = text;
+  typingLine.classList.toggle('active', state === 'composing');
+}
+
+// ---------------------------------------------------------------------------------------------
+// Composer and our chat state (XEP-0085 §5: active -> composing -> paused/active)
+
+let myState: ChatState = 'active';
+let pauseTimer: ReturnType<typeof setTimeout> | undefined;
+
+/** Sends a state only on a transition, never on each keystroke. */
+function setMyState(state: ChatState): void {
+  if (state === myState) return;
+  myState = state;
+  ipc.request('chatState', { state }).catch((err: Error) => console.warn('[padlock] chatState failed', err.message));
+}
+
+function onTyping(): void {
+  clearTimeout(pauseTimer);
+  if (textarea.value.length === 0) {
+    // Deleted everything: no longer composing.
+    if (myState === 'composing' || myState === 'paused') setMyState('active');
+    return;
+  }
+  setMyState('composing');
+  pauseTimer = setTimeout(() => setMyState('paused'), PAUSE_AFTER_MS);
+}
+
+function autosize(): void {
+  // CSSOM style writes are allowed under the CSP (no style attribute in markup).
+  textarea.style.height = 'auto';
+  textarea.style.height = `${Math.min(textarea.scrollHeight + 2, Math.max(80, window.innerHeight * 0.4))}px`;
+}
+
+function updateCounter(): boolean {
+  const n = textarea.value.length;
+  const over = n > MAX_OUTGOING_TEXT;
+  counter.textContent = n > MAX_OUTGOING_TEXT * 0.9 ? `${n.toLocaleString()} / ${MAX_OUTGOING_TEXT.toLocaleString()}` : '';
+  counter.classList.toggle('over', over);
+  counter.title = over ? 'Too long to send as one message' : '';
+  return over;
+}
+
+let draftTimer: ReturnType<typeof setTimeout> | undefined;
+function saveDraftSoon(): void {
+  if (!persistDraft) return;
+  clearTimeout(draftTimer);
+  draftTimer = setTimeout(() => saveState<ViewState>({ draft: textarea.value }), 300);
+}
+
+async function send(): Promise<void> {
+  const text = textarea.value;
+  // Before the handshake there is no conversation to send to; whitespace-only is not a message.
+  if (!chat || !text.trim()) return;
+  if (updateCounter()) {
+    systemLine(`The message is too long (${text.length.toLocaleString()} characters; at most ${MAX_OUTGOING_TEXT.toLocaleString()}).`, 'error');
+    return;
+  }
+  // Clear at once so the user can go on typing; the text comes back if sending fails.
+  textarea.value = '';
+  autosize();
+  updateCounter();
+  clearTimeout(pauseTimer);
+  if (persistDraft) saveState<ViewState>({ draft: '' });
+  try {
+    const { id } = await ipc.request('send', { text });
+    // The host normally posts the message itself; if its notification has not come (yet), show ours.
+    if (!indexById.has(id)) upsert({ id, direction: 'out', text, ts: Date.now(), status: 'queued' });
+    // XEP-0085 §5.5: after a message the user is "active" again.
+    setMyState('active');
+  } catch (err) {
+    // Nothing is lost: the text goes back into the box (before anything typed since).
+    textarea.value = textarea.value ? `${text}\n${textarea.value}` : text;
+    autosize();
+    updateCounter();
+    saveDraftSoon();
+    onTyping(); // still composing: restarts the pause timer
+    systemLine(`The message was not sent: ${(err as Error).message} Your text is back in the message box.`, 'error');
+  }
+}
+
+textarea.addEventListener('keydown', (e) => {
+  // isComposing / keyCode 229: Enter confirms an IME composition (Chinese, Japanese, ...) and must not send.
+  if (e.key === 'Enter' && !e.shiftKey && !e.altKey && !e.isComposing && e.keyCode !== 229) {
+    e.preventDefault();
+    void send();
+  }
+});
+textarea.addEventListener('input', () => {
+  autosize();
+  updateCounter();
+  onTyping();
+  saveDraftSoon();
+});
+
+// ---------------------------------------------------------------------------------------------
+// Scrolling
+
+let scrollSaveTimer: ReturnType<typeof setTimeout> | undefined;
+scroller.addEventListener(
+  'scroll',
+  () => {
+    if (scroller.scrollTop < 400 && windowStart > 0) showEarlier();
+    if (atBottom()) {
+      unseen = 0;
+      jumpButton.hidden = true;
+    }
+    clearTimeout(scrollSaveTimer);
+    scrollSaveTimer = setTimeout(() => saveState<ViewState>({ fromBottom: atBottom() ? undefined : distanceFromBottom() }), 200);
+  },
+  { passive: true },
+);
+
+// Keep the bottom in view when the panel is resized (e.g. the composer grows).
+let wasAtBottom = true;
+new ResizeObserver(() => {
+  if (wasAtBottom) scroller.scrollTop = scroller.scrollHeight;
+}).observe(scroller);
+scroller.addEventListener('scroll', () => (wasAtBottom = atBottom()), { passive: true });
+
+// ---------------------------------------------------------------------------------------------
+// Start
+
+ipc.onNotification('message', (m) => {
+  if (!chat) return;
+  upsert(m);
+  if (m.direction === 'in') {
+    // A message from them ends their "typing" (XEP-0085: a content message carries <active/>).
+    renderTheirState(undefined);
+    if (!document.hasFocus()) return;
+    announce(`${contactName()}: ${m.text.slice(0, 300)}`);
+  } else if (m.direction === 'system' && m.level && m.level !== 'info') {
+    announce(m.text.slice(0, 300));
+  }
+});
+ipc.onNotification('messageStatus', ({ id, status }) => setStatus(id, status));
+ipc.onNotification('header', (d) => renderHeader(d.name, d.presence, d.status, d.connection));
+ipc.onNotification('theirState', ({ state }) => renderTheirState(state));
+
+function restoreScroll(): void {
+  const fromBottom = viewState.fromBottom;
+  if (fromBottom === undefined) return scrollToBottom();
+  // Add pages until the saved offset exists again (bounded by the history length).
+  while (windowStart > 0 && scroller.scrollHeight - scroller.clientHeight < fromBottom) showEarlier();
+  scroller.scrollTop = scroller.scrollHeight - scroller.clientHeight - fromBottom;
+  wasAtBottom = atBottom();
+}
+
+function start(): void {
+  ipc.ready().then(
+    (state) => {
+      chat = state;
+      messages = state.messages.slice();
+      reindex();
+      renderHeader(state.name, state.presence, state.status, state.connection);
+      renderTheirState(state.theirState);
+      renderAll();
+      if (persistDraft && viewState.draft && !textarea.value) {
+        textarea.value = viewState.draft;
+        autosize();
+        updateCounter();
+      }
+      restoreScroll();
+      document.body.classList.add('loaded');
+    },
+    (err: Error) => {
+      replaceChildren(
+        connectionBar,
+        icon('error'),
+        h('span', null, `Could not load the conversation: ${err.message}`),
+        h('vscode-button', { appearance: 'secondary', on: { click: start } }, 'Retry'),
+      );
+      connectionBar.className = 'connection-bar conn-error';
+      connectionBar.hidden = false;
+    },
+  );
+}
+
+append(nameEl, 'Loading…');
+textarea.focus();
+start();

@@ -1,0 +1,651 @@
+/**
+ * Contacts sidebar view: accounts, their roster groups and contacts, and incoming
+ * authorisation requests, as one WAI-ARIA tree (https://www.w3.org/WAI/ARIA/apg/patterns/treeview/).
+ *
+ * The tree is flat in the DOM (treeitems carry aria-level / aria-setsize / aria-posinset),
+ * which ARIA allows and which makes a keyed diff trivial: each `state` notification builds the
+ * list of visible rows, and only rows whose displayed data changed are rebuilt. Rows are plain
+ * elements (a roster of 2,000 contacts must not mean 2,000 web components); the toolkit is only
+ * used for the few buttons outside the tree.
+ */
+// Must come first: lets the toolkit's feature detection pass the CSP (see cspNonce.ts).
+import '../shared/cspNonce';
+import { provideVSCodeDesignSystem, vsCodeButton } from '@vscode/webview-ui-toolkit';
+import type {
+  AccountView,
+  AuthRequestView,
+  ContactAction,
+  ContactsNotifications,
+  ContactsRequests,
+  ContactsState,
+  ContactView,
+  PresenceShow,
+} from '../../src/shared/protocol';
+import { announce, append, h, icon, replaceChildren } from '../shared/dom';
+import { createWebviewIpc, loadState, saveState } from '../shared/ipc';
+import { showMenu, type MenuItem } from '../shared/menu';
+import { CONNECTION_ICON, PRESENCE_ICON, PRESENCE_LABEL, connectionLabel, formatFull, plural } from '../shared/render';
+
+provideVSCodeDesignSystem().register(vsCodeButton());
+
+const ipc = createWebviewIpc<ContactsRequests, ContactsNotifications>();
+
+/** Roster items without a group are shown under this name (as Jitsi does). */
+const DEFAULT_GROUP = 'Contacts';
+
+interface ViewState {
+  /** Keys of collapsed accounts / groups. Everything is expanded by default. */
+  collapsed: string[];
+}
+const viewState = loadState<ViewState>({ collapsed: [] });
+const collapsed = new Set(viewState.collapsed);
+
+// ---------------------------------------------------------------------------------------------
+// Rows
+
+type Row =
+  | { kind: 'account'; key: string; level: 1; account: AccountView; expanded: boolean }
+  | { kind: 'group'; key: string; level: 2; account: AccountView; name: string; online: number; total: number; expanded: boolean }
+  | { kind: 'requests'; key: string; level: 2; account: AccountView; count: number; expanded: boolean }
+  | { kind: 'contact'; key: string; level: 3; account: AccountView; contact: ContactView }
+  | { kind: 'request'; key: string; level: 3; account: AccountView; request: AuthRequestView }
+  | { kind: 'empty'; key: string; level: 2; account: AccountView };
+
+type Positioned = Row & { setsize: number; posinset: number };
+
+/** Online contacts first (as Jitsi sorts), then by name. */
+const PRESENCE_RANK: Record<PresenceShow, number> = { chat: 0, available: 0, away: 1, xa: 1, dnd: 1, offline: 2 };
+const collator = new Intl.Collator(undefined, { sensitivity: 'base', numeric: true });
+
+function buildRows(state: ContactsState): Positioned[] {
+  const rows: Positioned[] = [];
+  const push = (r: Row, siblings: Row[]) => siblings.push(r);
+  const top: Row[] = [];
+  const children = new Map<Row, Row[]>();
+
+  for (const account of state.accounts) {
+    const aKey = `a\u0000${account.id}`;
+    const aRow: Row = { kind: 'account', key: aKey, level: 1, account, expanded: !collapsed.has(aKey) };
+    push(aRow, top);
+    const level2: Row[] = [];
+    children.set(aRow, level2);
+
+    if (account.requests.length > 0) {
+      const qKey = `q\u0000${account.id}`;
+      const qRow: Row = { kind: 'requests', key: qKey, level: 2, account, count: account.requests.length, expanded: !collapsed.has(qKey) };
+      level2.push(qRow);
+      children.set(
+        qRow,
+        account.requests.map((request) => ({ kind: 'request', key: `r\u0000${account.id}\u0000${request.jid}`, level: 3, account, request })),
+      );
+    }
+
+    if (account.contacts.length === 0) {
+      level2.push({ kind: 'empty', key: `e\u0000${account.id}`, level: 2, account });
+      continue;
+    }
+    // A contact in several groups is listed in each, like every roster-based client.
+    const groups = new Map<string, ContactView[]>();
+    for (const c of account.contacts) {
+      for (const g of c.groups.length ? c.groups : [DEFAULT_GROUP]) {
+        let list = groups.get(g);
+        if (!list) groups.set(g, (list = []));
+        list.push(c);
+      }
+    }
+    const names = [...groups.keys()].sort((a, b) => (a === DEFAULT_GROUP ? 1 : b === DEFAULT_GROUP ? -1 : collator.compare(a, b)));
+    for (const name of names) {
+      const list = groups.get(name)!;
+      list.sort((a, b) => PRESENCE_RANK[a.presence] - PRESENCE_RANK[b.presence] || collator.compare(a.name, b.name) || (a.jid < b.jid ? -1 : 1));
+      const gKey = `g\u0000${account.id}\u0000${name}`;
+      const gRow: Row = {
+        kind: 'group',
+        key: gKey,
+        level: 2,
+        account,
+        name,
+        online: list.filter((c) => c.presence !== 'offline').length,
+        total: list.length,
+        expanded: !collapsed.has(gKey),
+      };
+      level2.push(gRow);
+      children.set(
+        gRow,
+        list.map((contact) => ({ kind: 'contact', key: `c\u0000${account.id}\u0000${name}\u0000${contact.jid}`, level: 3, account, contact })),
+      );
+    }
+  }
+
+  // Depth-first walk over expanded nodes only: collapsed subtrees are not in the DOM at all.
+  const walk = (siblings: Row[]) => {
+    siblings.forEach((r, i) => {
+      rows.push({ ...r, setsize: siblings.length, posinset: i + 1 });
+      const kids = children.get(r);
+      if (kids && 'expanded' in r && r.expanded) walk(kids);
+    });
+  };
+  walk(top);
+  return rows;
+}
+
+/** Everything a row displays, so unchanged rows are left alone. */
+function signature(r: Positioned): string {
+  const common = `${r.setsize}|${r.posinset}|${'expanded' in r ? r.expanded : ''}`;
+  switch (r.kind) {
+    case 'account': {
+      const a = r.account;
+      return `${common}|${a.jid}|${a.state}|${a.error ?? ''}|${a.queued}|${a.presence}|${a.status ?? ''}|${a.contacts.length}`;
+    }
+    case 'group':
+      return `${common}|${r.name}|${r.online}|${r.total}`;
+    case 'requests':
+      return `${common}|${r.count}`;
+    case 'contact': {
+      const c = r.contact;
+      return `${common}|${c.name}|${c.jid}|${c.presence}|${c.status ?? ''}|${c.subscription}|${c.pendingOut}|${c.denied}|${c.unread}`;
+    }
+    case 'request':
+      return `${common}|${r.request.jid}|${r.request.at}`;
+    case 'empty':
+      return common;
+  }
+}
+
+function rowButton(action: string, codicon: string, label: string, extra?: string): HTMLButtonElement {
+  // tabindex=-1: a tree is one tab stop; keyboard users reach these through Enter, F2, Delete
+  // and the context menu (Shift+F10), as in VS Code's own trees.
+  return h('button', { class: ['icon-button', extra], 'data-action': action, tabindex: '-1', title: label, 'aria-label': label }, icon(codicon));
+}
+
+function twistie(expanded: boolean): HTMLElement {
+  return icon(expanded ? 'chevron-down' : 'chevron-right', undefined, 'twistie');
+}
+
+function renderRow(r: Positioned): HTMLElement {
+  const el = h('div', {
+    role: 'treeitem',
+    class: ['row', `row-${r.kind}`, `level-${r.level}`],
+    'aria-level': r.level,
+    'aria-setsize': r.setsize,
+    'aria-posinset': r.posinset,
+    'aria-expanded': 'expanded' in r ? String(r.expanded) : undefined,
+    'aria-selected': 'false',
+    tabindex: '-1',
+    'data-key': r.key,
+  });
+  switch (r.kind) {
+    case 'account': {
+      const a = r.account;
+      const state = connectionLabel(a.state, a.error);
+      const spin = a.state === 'connecting' || a.state === 'reconnecting';
+      const stateIcon = icon(CONNECTION_ICON[a.state], undefined, ['conn-icon', `conn-${a.state}`, spin && 'codicon-modifier-spin'].filter(Boolean).join(' '));
+      const signedIn = a.state !== 'signedOut' && a.state !== 'error';
+      el.title = `${a.jid} — ${state}`;
+      el.setAttribute('aria-label', [a.jid, state, a.queued > 0 ? `${plural(a.queued, 'message')} queued` : ''].filter(Boolean).join(', '));
+      append(
+        el,
+        twistie(r.expanded),
+        stateIcon,
+        h(
+          'span',
+          { class: 'label' },
+          h('span', { class: 'line' }, h('span', { class: 'name account-name' }, a.jid)),
+          h(
+            'span',
+            { class: ['secondary', a.state === 'error' && 'error-text', a.state === 'reconnecting' && 'warning-text'] },
+            state,
+          ),
+        ),
+        a.queued > 0 ? h('span', { class: 'queued', title: `${plural(a.queued, 'message')} waiting to be sent` }, `${a.queued} queued`) : null,
+        h(
+          'span',
+          { class: 'actions' },
+          rowButton('addContact', 'person-add', 'Add contact'),
+          signedIn ? rowButton('signOut', 'sign-out', 'Sign out') : rowButton('signIn', 'sign-in', 'Sign in', 'always'),
+        ),
+      );
+      break;
+    }
+    case 'group':
+      el.setAttribute('aria-label', `${r.name}, ${r.online} of ${r.total} online`);
+      el.append(twistie(r.expanded), h('span', { class: 'label' }, h('span', { class: 'name group-name' }, r.name), h('span', { class: 'count' }, `${r.online}/${r.total}`)));
+      break;
+    case 'requests':
+      el.setAttribute('aria-label', `Authorisation requests, ${r.count}`);
+      el.append(
+        twistie(r.expanded),
+        h('span', { class: 'label' }, h('span', { class: 'name group-name' }, 'Requests')),
+        h('span', { class: 'badge' }, String(r.count)),
+      );
+      break;
+    case 'contact': {
+      const c = r.contact;
+      const presence = PRESENCE_LABEL[c.presence];
+      const flag = c.denied ? 'Request denied' : c.pendingOut ? 'Waiting for authorisation' : undefined;
+      el.title = c.jid;
+      el.setAttribute(
+        'aria-label',
+        [c.name, c.jid !== c.name ? c.jid : '', presence, c.status, flag, c.unread > 0 ? plural(c.unread, 'unread message') : '']
+          .filter(Boolean)
+          .join(', '),
+      );
+      append(
+        el,
+        icon(PRESENCE_ICON[c.presence], undefined, `presence presence-${c.presence}`),
+        h(
+          'span',
+          { class: 'label' },
+          h('span', { class: 'line' }, h('span', { class: ['name', c.unread > 0 && 'unread'] }, c.name), h('span', { class: 'secondary' }, c.jid)),
+          c.status || flag
+            ? h(
+                'span',
+                { class: 'line secondary' },
+                flag ? h('span', { class: ['flag', c.denied && 'error-text'] }, flag) : null,
+                flag && c.status ? ' · ' : null,
+                c.status ? h('span', { class: 'status-text', title: c.status }, c.status) : null,
+              )
+            : null,
+        ),
+        c.unread > 0 ? h('span', { class: 'badge', title: plural(c.unread, 'unread message') }, c.unread > 99 ? '99+' : String(c.unread)) : null,
+        h('span', { class: 'actions' }, rowButton('message', 'comment', 'Send message'), rowButton('more', 'ellipsis', 'More actions…')),
+      );
+      break;
+    }
+    case 'request': {
+      const q = r.request;
+      el.title = `${q.jid} asked ${formatFull(q.at)} to see your presence`;
+      el.setAttribute('aria-label', `${q.jid} wants to see your presence. Press Enter to answer.`);
+      el.append(
+        icon('person-add', undefined, 'request-icon'),
+        h('span', { class: 'label' }, h('span', { class: 'line' }, h('span', { class: 'name' }, q.jid)), h('span', { class: 'secondary' }, 'Wants to see your presence')),
+        h('span', { class: 'actions always' }, rowButton('authorize', 'check', 'Authorize'), rowButton('deny', 'close', 'Deny')),
+      );
+      break;
+    }
+    case 'empty':
+      el.setAttribute('aria-label', 'No contacts yet. Add contact');
+      el.append(icon('add', undefined, 'empty-icon'), h('span', { class: 'label' }, h('span', { class: 'name link-like' }, 'Add contact…')));
+      break;
+  }
+  return el;
+}
+
+// ---------------------------------------------------------------------------------------------
+// The tree and its keyed diff
+
+const app = document.getElementById('app')!;
+const errorBar = h('div', { class: 'error-bar', role: 'alert', hidden: true });
+const toolbar = h(
+  'div',
+  { class: 'toolbar', role: 'toolbar', 'aria-label': 'Contacts' },
+  h('vscode-button', { id: 'add-contact', appearance: 'icon', title: 'Add contact', 'aria-label': 'Add contact', 'data-action': 'toolbarAddContact' }, icon('person-add')),
+  h('vscode-button', { appearance: 'icon', title: 'Add account', 'aria-label': 'Add account', 'data-action': 'toolbarAddAccount' }, icon('add')),
+);
+const tree = h('div', { class: 'tree', role: 'tree', 'aria-label': 'Contacts' });
+const welcome = h(
+  'div',
+  { class: 'welcome', hidden: true },
+  h('p', null, 'Chat privately over XMPP, with Off-the-Record encryption, without leaving VS Code.'),
+  h('p', null, 'Add your XMPP (Jabber) account to get started.'),
+  h('vscode-button', { class: 'wide', 'data-action': 'toolbarAddAccount' }, 'Add account'),
+);
+app.append(toolbar, errorBar, welcome, tree);
+
+interface Entry {
+  row: Positioned;
+  sig: string;
+  el: HTMLElement;
+}
+let entries = new Map<string, Entry>();
+let order: string[] = [];
+let focusedKey: string | undefined;
+let current: ContactsState = { accounts: [] };
+
+function render(): void {
+  // Read before rows are replaced: replacing the focused element drops DOM focus.
+  const hadFocus = tree.contains(document.activeElement);
+  const rows = buildRows(current);
+  const next = new Map<string, Entry>();
+  for (const row of rows) {
+    const sig = signature(row);
+    const old = entries.get(row.key);
+    if (old && old.sig === sig) {
+      old.row = row; // fresh data references for actions; the DOM is unchanged
+      next.set(row.key, old);
+    } else {
+      const el = renderRow(row);
+      if (old) old.el.replaceWith(el);
+      next.set(row.key, { row, sig, el });
+    }
+  }
+  for (const [key, e] of entries) if (!next.has(key)) e.el.remove();
+
+  // Put elements in order, moving only those out of place.
+  let cursor = tree.firstElementChild;
+  for (const row of rows) {
+    const el = next.get(row.key)!.el;
+    if (el === cursor) cursor = cursor.nextElementSibling;
+    else tree.insertBefore(el, cursor);
+  }
+
+  const prevOrder = order;
+  entries = next;
+  order = rows.map((r) => r.key);
+
+  // Keep the roving tabindex on a row that still exists: same key, else the row now at the old index.
+  if (!focusedKey || !entries.has(focusedKey)) {
+    const oldIndex = focusedKey ? prevOrder.indexOf(focusedKey) : 0;
+    focusedKey = order[Math.min(Math.max(oldIndex, 0), order.length - 1)];
+  }
+  // Restore DOM focus without scrolling: the user may be scrolling the list while updates arrive.
+  setFocus(focusedKey, hadFocus ? 'keep' : 'none');
+
+  welcome.hidden = current.accounts.length > 0;
+  // Without an account there is nobody to add a contact to: the welcome offers "Add account".
+  (toolbar.firstElementChild as HTMLElement).hidden = current.accounts.length === 0;
+  tree.hidden = current.accounts.length === 0;
+}
+
+/** 'reveal': focus and scroll into view (keyboard/mouse navigation); 'keep': refocus only if needed. */
+function setFocus(key: string | undefined, mode: 'reveal' | 'keep' | 'none'): void {
+  for (const e of entries.values()) {
+    const on = e.row.key === key;
+    if (e.el.tabIndex !== (on ? 0 : -1)) e.el.tabIndex = on ? 0 : -1;
+    // Single-select tree: selection follows focus.
+    const sel = on ? 'true' : 'false';
+    if (e.el.getAttribute('aria-selected') !== sel) e.el.setAttribute('aria-selected', sel);
+  }
+  focusedKey = key;
+  const el = key ? entries.get(key)?.el : undefined;
+  if (!el || mode === 'none') return;
+  if (document.activeElement !== el) el.focus({ preventScroll: true });
+  if (mode === 'reveal') el.scrollIntoView({ block: 'nearest' });
+}
+
+// Coalesce bursts of presence updates into one render per frame.
+let renderQueued = false;
+function scheduleRender(): void {
+  if (renderQueued) return;
+  renderQueued = true;
+  requestAnimationFrame(() => {
+    renderQueued = false;
+    render();
+  });
+}
+
+function toggle(key: string, expand?: boolean): void {
+  const isCollapsed = collapsed.has(key);
+  const wantCollapsed = expand === undefined ? !isCollapsed : !expand;
+  if (wantCollapsed === isCollapsed) return;
+  if (wantCollapsed) collapsed.add(key);
+  else collapsed.delete(key);
+  saveState<ViewState>({ collapsed: [...collapsed] });
+  render();
+}
+
+// ---------------------------------------------------------------------------------------------
+// Actions
+
+function showError(text: string): void {
+  replaceChildren(
+    errorBar,
+    icon('error'),
+    h('span', { class: 'error-bar-text' }, text),
+    h('button', { class: 'icon-button', title: 'Dismiss', 'aria-label': 'Dismiss', on: { click: () => (errorBar.hidden = true) } }, icon('close')),
+  );
+  errorBar.hidden = false;
+}
+
+function run<M extends keyof ContactsRequests & string>(method: M, params: ContactsRequests[M]['params']): void {
+  ipc.request(method, params).then(
+    () => (errorBar.hidden = true),
+    (err: Error) => showError(err.message),
+  );
+}
+
+function contactAction(c: ContactView, action: ContactAction): void {
+  run('contactAction', { account: c.account, jid: c.jid, action });
+}
+
+function canRerequest(c: ContactView): boolean {
+  return c.pendingOut || c.denied || c.subscription === 'none' || c.subscription === 'from';
+}
+
+function menuFor(r: Positioned): MenuItem[] {
+  switch (r.kind) {
+    case 'contact': {
+      const c = r.contact;
+      const items: MenuItem[] = [
+        { label: 'Send message', icon: 'comment', hint: 'Enter', run: () => run('openChat', { account: c.account, jid: c.jid }) },
+        { label: 'Rename…', icon: 'edit', hint: 'F2', run: () => contactAction(c, 'rename') },
+        { label: 'Move to group…', icon: 'folder', run: () => contactAction(c, 'move') },
+      ];
+      if (canRerequest(c)) items.push({ label: 'Re-request authorisation', icon: 'refresh', run: () => contactAction(c, 'rerequest') });
+      items.push({ label: 'Remove…', icon: 'trash', hint: 'Delete', danger: true, run: () => contactAction(c, 'remove') });
+      return items;
+    }
+    case 'request': {
+      const q = r.request;
+      return [
+        { label: 'Authorize', icon: 'check', run: () => run('answerRequest', { account: q.account, jid: q.jid, answer: 'authorize' }) },
+        { label: 'Deny', icon: 'close', danger: true, run: () => run('answerRequest', { account: q.account, jid: q.jid, answer: 'deny' }) },
+      ];
+    }
+    case 'account': {
+      const a = r.account;
+      const signedIn = a.state !== 'signedOut' && a.state !== 'error';
+      return [
+        signedIn
+          ? { label: 'Sign out', icon: 'sign-out', run: () => run('signOut', { account: a.id }) }
+          : { label: 'Sign in', icon: 'sign-in', run: () => run('signIn', { account: a.id }) },
+        { label: 'Add contact…', icon: 'person-add', run: () => run('addContact', { account: a.id }) },
+      ];
+    }
+    case 'empty':
+      return [{ label: 'Add contact…', icon: 'person-add', run: () => run('addContact', { account: r.account.id }) }];
+    default:
+      return [];
+  }
+}
+
+function menuLabel(r: Positioned): string {
+  return r.kind === 'contact' ? `Actions for ${r.contact.name}` : r.kind === 'request' ? `Answer ${r.request.jid}` : r.kind === 'account' ? r.account.jid : 'Actions';
+}
+
+/** Enter / click on a row: its primary action. */
+function activate(r: Positioned): void {
+  switch (r.kind) {
+    case 'account':
+    case 'group':
+    case 'requests':
+      toggle(r.key);
+      break;
+    case 'contact':
+      run('openChat', { account: r.contact.account, jid: r.contact.jid });
+      break;
+    case 'request': {
+      const el = entries.get(r.key)?.el;
+      if (el) showMenu(menuFor(r), el, menuLabel(r));
+      break;
+    }
+    case 'empty':
+      run('addContact', { account: r.account.id });
+      break;
+  }
+}
+
+function rowOf(target: EventTarget | null): Entry | undefined {
+  const el = target instanceof Element ? target.closest<HTMLElement>('[role="treeitem"]') : null;
+  const key = el?.dataset.key;
+  return key ? entries.get(key) : undefined;
+}
+
+document.addEventListener('click', (e) => {
+  const target = e.target as Element;
+  const btn = target.closest<HTMLElement>('[data-action]');
+  if (btn?.dataset.action === 'toolbarAddContact') return run('addContact', {});
+  if (btn?.dataset.action === 'toolbarAddAccount') return run('addAccount', {});
+  const entry = rowOf(target);
+  if (!entry) return;
+  setFocus(entry.row.key, 'reveal');
+  const r = entry.row;
+  if (!btn) {
+    // A click on the twistie only toggles; elsewhere the row's primary action.
+    if (target.closest('.twistie') || r.kind !== 'request') activate(r);
+    return;
+  }
+  e.stopPropagation();
+  switch (btn.dataset.action) {
+    case 'more':
+      showMenu(menuFor(r), btn, menuLabel(r));
+      break;
+    case 'message':
+      if (r.kind === 'contact') run('openChat', { account: r.contact.account, jid: r.contact.jid });
+      break;
+    case 'authorize':
+    case 'deny':
+      if (r.kind === 'request') run('answerRequest', { account: r.account.id, jid: r.request.jid, answer: btn.dataset.action });
+      break;
+    case 'signIn':
+      run('signIn', { account: r.account.id });
+      break;
+    case 'signOut':
+      run('signOut', { account: r.account.id });
+      break;
+    case 'addContact':
+      run('addContact', { account: r.account.id });
+      break;
+  }
+});
+
+tree.addEventListener('contextmenu', (e) => {
+  const entry = rowOf(e.target);
+  if (!entry) return;
+  e.preventDefault();
+  setFocus(entry.row.key, 'reveal');
+  showMenu(menuFor(entry.row), { x: e.clientX, y: e.clientY }, menuLabel(entry.row));
+});
+
+tree.addEventListener('focusin', (e) => {
+  const entry = rowOf(e.target);
+  if (entry && entry.row.key !== focusedKey) setFocus(entry.row.key, 'none');
+});
+
+/** Parent of a row: the nearest preceding row with a lower level. */
+function parentIndex(i: number): number {
+  const level = entries.get(order[i]!)!.row.level;
+  for (let j = i - 1; j >= 0; j--) if (entries.get(order[j]!)!.row.level < level) return j;
+  return -1;
+}
+
+let typeahead = '';
+let typeaheadTimer: ReturnType<typeof setTimeout> | undefined;
+
+function rowText(r: Positioned): string {
+  switch (r.kind) {
+    case 'account':
+      return r.account.jid;
+    case 'group':
+      return r.name;
+    case 'requests':
+      return 'Requests';
+    case 'contact':
+      return r.contact.name;
+    case 'request':
+      return r.request.jid;
+    case 'empty':
+      return 'Add contact';
+  }
+}
+
+tree.addEventListener('keydown', (e) => {
+  if (!focusedKey) return;
+  const i = order.indexOf(focusedKey);
+  const r = entries.get(focusedKey)?.row;
+  if (i < 0 || !r) return;
+  const go = (j: number) => setFocus(order[Math.max(0, Math.min(order.length - 1, j))], 'reveal');
+  const expandable = 'expanded' in r;
+
+  if ((e.key === 'F10' && e.shiftKey) || e.key === 'ContextMenu') {
+    const el = entries.get(r.key)!.el;
+    showMenu(menuFor(r), el, menuLabel(r));
+  } else if (e.altKey || e.ctrlKey || e.metaKey) {
+    return;
+  } else if (e.key === 'ArrowDown') go(i + 1);
+  else if (e.key === 'ArrowUp') go(i - 1);
+  else if (e.key === 'Home') go(0);
+  else if (e.key === 'End') go(order.length - 1);
+  else if (e.key === 'ArrowRight') {
+    // Closed node: open it. Open node: first child. End node: nothing.
+    if (expandable && !r.expanded) toggle(r.key, true);
+    else if (expandable && order[i + 1] && entries.get(order[i + 1]!)!.row.level > r.level) go(i + 1);
+  } else if (e.key === 'ArrowLeft') {
+    // Open node: close it. Otherwise: to the parent.
+    if (expandable && r.expanded) toggle(r.key, false);
+    else {
+      const p = parentIndex(i);
+      if (p >= 0) go(p);
+    }
+  } else if (e.key === 'Enter') activate(r);
+  else if (e.key === ' ' && expandable && !typeahead) toggle(r.key);
+  else if (e.key === 'F2' && r.kind === 'contact') contactAction(r.contact, 'rename');
+  else if (e.key === 'Delete' && r.kind === 'contact') contactAction(r.contact, 'remove');
+  else if (e.key === '*') {
+    // APG: expand all siblings of the focused node.
+    const parent = parentIndex(i);
+    const siblings = [...entries.values()].filter((x) => x.row.level === r.level && 'expanded' in x.row && parentIndex(order.indexOf(x.row.key)) === parent);
+    for (const s of siblings) collapsed.delete(s.row.key);
+    saveState<ViewState>({ collapsed: [...collapsed] });
+    render();
+  } else if (e.key.length === 1 && (e.key !== ' ' || typeahead)) {
+    // Type-ahead: focus the next row whose label starts with what was typed.
+    clearTimeout(typeaheadTimer);
+    typeahead += e.key.toLowerCase();
+    typeaheadTimer = setTimeout(() => (typeahead = ''), 700);
+    const start = typeahead.length === 1 ? i + 1 : i;
+    for (let n = 0; n < order.length; n++) {
+      const j = (start + n) % order.length;
+      if (rowText(entries.get(order[j]!)!.row).toLowerCase().startsWith(typeahead)) {
+        go(j);
+        break;
+      }
+    }
+  } else return;
+  e.preventDefault();
+});
+
+// ---------------------------------------------------------------------------------------------
+// Start
+
+function applyState(state: ContactsState): void {
+  // Announce new authorisation requests: they need an answer, and arrive while the user types elsewhere.
+  const before = new Set(current.accounts.flatMap((a) => a.requests.map((q) => `${a.id}\u0000${q.jid}`)));
+  const fresh = state.accounts.flatMap((a) => a.requests.filter((q) => !before.has(`${a.id}\u0000${q.jid}`)));
+  current = state;
+  if (fresh.length) announce(`${fresh.map((q) => q.jid).join(', ')} asked to see your presence`);
+  // An open menu stays open: its actions name account and JID, which stay valid across updates.
+  scheduleRender();
+}
+
+ipc.onNotification('state', applyState);
+
+function start(): void {
+  ipc.ready().then(
+    (state) => {
+      errorBar.hidden = true;
+      current = state;
+      render();
+    },
+    (err: Error) => {
+      // The host did not answer the handshake: say so and offer a retry instead of an empty view.
+      replaceChildren(
+        errorBar,
+        icon('error'),
+        h('span', { class: 'error-bar-text' }, `Could not load contacts: ${err.message}`),
+        h('vscode-button', { appearance: 'secondary', on: { click: start } }, 'Retry'),
+      );
+      errorBar.hidden = false;
+    },
+  );
+}
+start();
