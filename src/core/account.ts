@@ -293,6 +293,28 @@ export class AccountSession extends Emitter<AccountEvents> {
     return message;
   }
 
+  // -- for message layers (OTR) -------------------------------------------------------------
+
+  /**
+   * Sends one protocol body (OTR query, AKE, data, SMP…) outside the user's queue. `to` is a
+   * bare JID (the locked resource is used, RFC 6121 §5.1) or a full JID.
+   */
+  async sendWire(to: string, body: string, extra?: Element[]): Promise<void> {
+    this.requireOnline();
+    const addr = to.includes('/') ? to : this.addressFor(bareJid(to));
+    await this.conn!.send(chatMessage({ to: addr, id: randomUUID(), body, extra }));
+  }
+
+  /** Try the queue again (a layer that returned 'hold' is now ready, e.g. OTR is up). */
+  kickQueue(): Promise<void> {
+    return this.flush();
+  }
+
+  /** Drop a queued message with a reason shown in the chat (e.g. policy forbids plaintext). */
+  failQueued(id: string, reason: string): void {
+    this.queue.fail(id, reason);
+  }
+
   // -- internals ---------------------------------------------------------------------------
 
   private requireOnline(): void {

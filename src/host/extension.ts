@@ -18,6 +18,8 @@ export interface PadlockApi {
   readonly contacts: ContactsViewProvider;
   /** Resolves when stored accounts are loaded and sign-in has been started. */
   readonly ready: Promise<void>;
+  /** For the in-host tests' checks that no secret is stored where it must not be. */
+  readonly storage: { globalState: vscode.Memento; logUri: vscode.Uri; globalStorageUri: vscode.Uri };
 }
 
 interface ContactArg {
@@ -181,7 +183,7 @@ export function activate(context: vscode.ExtensionContext): PadlockApi {
   cmd('padlock.showLog', () => channel.show());
 
   const ready = accounts.init().catch((err) => log.error(`init: ${String(err)}`));
-  return { accounts, chats, contacts, ready };
+  return { accounts, chats, contacts, ready, storage: { globalState: context.globalState, logUri: context.logUri, globalStorageUri: context.globalStorageUri } };
 
   function watchSubscriptions(s: AccountSession): void {
     s.on('subscriptionRequest', ({ jid }) => void askAuthorization(s, jid));

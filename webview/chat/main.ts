@@ -52,6 +52,9 @@ const PAUSE_AFTER_MS = 5000;
  * private conversation must not persist it (see `persistDraft`).
  */
 interface ViewState {
+  /** Which chat this is, so the host can restore the panel after a window reload (no content). */
+  account?: string;
+  jid?: string;
   draft: string;
   /** Distance from the bottom in px; undefined = stuck to the bottom. */
   fromBottom?: number;
@@ -552,6 +555,7 @@ function start(): void {
   ipc.ready().then(
     (state) => {
       chat = state;
+      saveState<ViewState>({ account: state.account, jid: state.jid });
       messages = state.messages.slice();
       reindex();
       renderHeader(state.name, state.presence, state.status, state.connection);

@@ -1,0 +1,131 @@
+/**
+ * Runs the in-host test suite (test/host/, bundled to out/test/host/index.js) inside a real
+ * VS Code: code-server + headless Chromium, with a real Prosody for the extension to sign in to.
+ *
+ * How results travel: the workbench loads the page with an `extensionTestsPath` payload; the
+ * Node extension host calls the suite's run(); test/host/index.ts prints one
+ * `PADLOCK_TEST {json}` line per test via console.log; VS Code forwards extension-host console
+ * output to the page's log, which it hands to `window.codeAutomationLog(level, args)` (exposed
+ * here); the exit code arrives through `window.codeAutomationExit(code)`. Each in-host result
+ * becomes one node:test test below, so every host test counts in the totals.
+ *
+ * Environment for the extension host (code-server passes its environment through):
+ *   PADLOCK_PROVISION_FILE  accounts to sign in to at activation (test/support/provision.ts)
+ *   PADLOCK_TEST_SERVER     JSON { host, port, domain, caFile } of the Prosody under test
+ *   PADLOCK_TEST_GREP       optional mocha grep (set by scripts/test.mjs --grep)
+ */
+import assert from 'node:assert/strict';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+import { launchBrowser } from '../support/browser';
+import { hostTestUrl, repoRoot, startCodeServer } from '../support/codeServer';
+import { startProsody } from '../support/prosody';
+import { accountsFor, writeProvisionFile } from '../support/provision';
+// Type-only: the result format and line prefixes shared with the in-host reporter.
+import type { HostTestResult } from '../host/index';
+
+const RESULT_PREFIX = 'PADLOCK_TEST ';
+const DONE_PREFIX = 'PADLOCK_TEST_DONE ';
+const SUITE_TIMEOUT_MS = Number(process.env.PADLOCK_HOST_SUITE_TIMEOUT ?? 180_000);
+
+interface HostRun {
+  exitCode: number;
+  results: HostTestResult[];
+  done: boolean;
+  log: string[];
+}
+
+async function runHostSuite(): Promise<HostRun> {
+  const users = { alice: 'alice-secret-pw', bob: 'bob-secret-pw' };
+  const server = await startProsody({ users });
+  const work = mkdtempSync(join(tmpdir(), 'padlock-host-suite-'));
+  const folder = join(work, 'workspace');
+  mkdirSync(folder);
+  writeFileSync(join(folder, 'README.md'), '# Padlock Chat host tests\n');
+  // Both accounts: host tests sign in as alice and use bob's entry as a second account.
+  const provisionFile = writeProvisionFile(work, accountsFor(server, users));
+  const env: Record<string, string> = {
+    PADLOCK_PROVISION_FILE: provisionFile,
+    PADLOCK_TEST_SERVER: JSON.stringify({ host: server.host, port: server.port, domain: server.domain, caFile: server.caFile }),
+  };
+  if (process.env.PADLOCK_TEST_GREP) env.PADLOCK_TEST_GREP = process.env.PADLOCK_TEST_GREP;
+
+  let codeServer: Awaited<ReturnType<typeof startCodeServer>> | undefined;
+  let browser: Awaited<ReturnType<typeof launchBrowser>> | undefined;
+  const run: HostRun = { exitCode: -1, results: [], done: false, log: [] };
+  try {
+    [codeServer, browser] = await Promise.all([startCodeServer({ env, folder }), launchBrowser()]);
+    const { page } = browser;
+    let onDone: () => void = () => {};
+    const doneSeen = new Promise<void>((r) => (onDone = r));
+    const exited = new Promise<number>((resolve) => {
+      void page.exposeFunction('codeAutomationExit', (code: number) => resolve(code));
+    });
+    await page.exposeFunction('codeAutomationLog', (level: string, args: unknown[]) => {
+      const line = (Array.isArray(args) ? args : [args]).map((a) => (typeof a === 'string' ? a : JSON.stringify(a))).join(' ');
+      if (line.startsWith(RESULT_PREFIX)) {
+        run.results.push(JSON.parse(line.slice(RESULT_PREFIX.length)) as HostTestResult);
+      } else if (line.startsWith(DONE_PREFIX)) {
+        run.done = true;
+        onDone();
+      } else {
+        run.log.push(`[${level}] ${line}`);
+      }
+    });
+    // PADLOCK_HOST_EXTENSION_PATH: run the suite against another build of the extension
+    // (used to check this harness with a stub extension).
+    const extPath = process.env.PADLOCK_HOST_EXTENSION_PATH ?? repoRoot;
+    const url = hostTestUrl(codeServer.base, extPath, join(repoRoot, 'out', 'test', 'host', 'index'), folder);
+    await page.goto(url);
+    let timer: NodeJS.Timeout | undefined;
+    run.exitCode = await Promise.race([
+      exited,
+      new Promise<number>((_, reject) => {
+        timer = setTimeout(() => reject(new Error(`host suite did not finish in ${SUITE_TIMEOUT_MS} ms`)), SUITE_TIMEOUT_MS);
+      }),
+    ]).finally(() => clearTimeout(timer));
+    // The summary line is logged before run() settles and travels the same channel as the exit
+    // code; allow it a moment in case the two are delivered out of order.
+    if (!run.done) await Promise.race([doneSeen, new Promise((r) => setTimeout(r, 2000))]);
+    return run;
+  } catch (e) {
+    const detail = [
+      codeServer ? `code-server log:\n${codeServer.logTail(30)}` : '',
+      `workbench log:\n${run.log.slice(-30).join('\n')}`,
+      `prosody log:\n${server.logTail(20)}`,
+    ].join('\n\n');
+    throw new Error(`${(e as Error).message}\n\n${detail}`);
+  } finally {
+    await browser?.close();
+    await codeServer?.stop();
+    await server.stop();
+    rmSync(work, { recursive: true, force: true });
+  }
+}
+
+// An async describe body: node:test collects the `it`s registered after the suite has run,
+// so each in-host result is reported (and counted) as its own test.
+describe('in-host tests (code-server)', { timeout: SUITE_TIMEOUT_MS + 60_000 }, async () => {
+  const run = await runHostSuite();
+
+  for (const r of run.results) {
+    it(r.name, { skip: r.state === 'skipped' }, () => {
+      if (r.state === 'failed') {
+        const err = new Error(r.error?.message ?? 'failed in the extension host');
+        if (r.error?.stack) err.stack = r.error.stack;
+        throw err;
+      }
+    });
+  }
+
+  it('the host suite ran and exited cleanly', () => {
+    const failed = run.results.filter((r) => r.state === 'failed').length;
+    const context = `exit code ${run.exitCode}; last workbench log lines:\n${run.log.slice(-20).join('\n')}`;
+    assert.ok(run.results.length > 0, `no host test reported a result; ${context}`);
+    assert.ok(run.done, `the host suite did not report its end; ${context}`);
+    // A non-zero exit without failed tests means run() itself failed (e.g. a load error).
+    if (failed === 0) assert.equal(run.exitCode, 0, context);
+  });
+});

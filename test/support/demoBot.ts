@@ -1,0 +1,78 @@
+/**
+ * The demo contact: a script client that accepts every authorisation request (and asks back),
+ * answers every chat message, acknowledges receipts (XEP-0184) and shows typing (XEP-0085).
+ * Used by `npm run demo` and by the browser tests as the "other person".
+ */
+import type { ProsodyServer } from './prosody';
+import { connectClient, type ScriptClient, xml } from './xmppClient';
+
+export interface DemoBot {
+  client: ScriptClient;
+  /** Every body received, in order, with the sender's full JID. */
+  readonly heard: { from: string; body: string }[];
+  stop(): Promise<void>;
+}
+
+export async function startDemoBot(
+  server: Pick<ProsodyServer, 'host' | 'port' | 'domain' | 'caPem'>,
+  opts: { user: string; password: string; status?: string; reply?: (body: string) => string | undefined },
+): Promise<DemoBot> {
+  const client = await connectClient({ server, user: opts.user, password: opts.password, resource: 'demo', acceptSubscriptions: true, presence: false });
+  await client.sendPresence({}, xml('status', {}, opts.status ?? 'Demo contact: say hi!'));
+  const heard: { from: string; body: string }[] = [];
+  const reply =
+    opts.reply ??
+    ((body: string) =>
+      `Hi! I am the Padlock demo contact. You wrote ${body.length} character${body.length === 1 ? '' : 's'}: “${body.length > 200 ? `${body.slice(0, 200)}…` : body}”`);
+  client.xmpp.on('stanza', (el: never) => {
+    const s = el as ScriptClient['received'][number];
+    if (!s.is('message') || s.attrs.type === 'error' || s.attrs.type === 'groupchat') return;
+    const from = s.attrs.from;
+    const body = s.getChildText('body');
+    if (!from || body === null) return;
+    heard.push({ from, body });
+    // XEP-0184: acknowledge what was asked to be acknowledged.
+    if (s.getChild('request', 'urn:xmpp:receipts') && s.attrs.id) {
+      void client.send(xml('message', { to: from, id: `r-${s.attrs.id}` }, xml('received', { xmlns: 'urn:xmpp:receipts', id: s.attrs.id }))).catch(() => {});
+    }
+    const text = reply(body);
+    if (text === undefined) return;
+    void (async () => {
+      await client.send(xml('message', { to: from, type: 'chat' }, xml('composing', { xmlns: 'http://jabber.org/protocol/chatstates' })));
+      await client.sendMessage(from, text, { children: [xml('active', { xmlns: 'http://jabber.org/protocol/chatstates' })] });
+    })().catch(() => {});
+  });
+  return {
+    client,
+    heard,
+    stop: () => client.stop(),
+  };
+}
+
+/**
+ * Makes two accounts mutual contacts (subscription "both") before a test or the demo starts,
+ * through two short-lived script clients, the way two people would: request, authorize, and
+ * the counter-request authorized too (RFC 6121 §3.1).
+ */
+export async function befriend(
+  server: Pick<ProsodyServer, 'host' | 'port' | 'domain' | 'caPem'>,
+  a: { user: string; password: string; name?: string },
+  b: { user: string; password: string; name?: string },
+): Promise<void> {
+  const ca = await connectClient({ server, user: a.user, password: a.password, resource: 'setup', acceptSubscriptions: true });
+  const cb = await connectClient({ server, user: b.user, password: b.password, resource: 'setup', acceptSubscriptions: true });
+  try {
+    const item = (jid: string, name?: string) =>
+      xml('iq', { type: 'set' }, xml('query', { xmlns: 'jabber:iq:roster' }, xml('item', { jid, ...(name ? { name } : {}) })));
+    await ca.iq(item(cb.bareJid, b.name));
+    await cb.iq(item(ca.bareJid, a.name));
+    await ca.subscribe(cb.bareJid);
+    // Both sides see "subscribed" once the handshake completed both ways.
+    await Promise.all([
+      ca.waitForStanza((el) => el.is('presence') && el.attrs.type === 'subscribed' && el.attrs.from?.startsWith(cb.bareJid) === true),
+      cb.waitForStanza((el) => el.is('presence') && el.attrs.type === 'subscribed' && el.attrs.from?.startsWith(ca.bareJid) === true),
+    ]);
+  } finally {
+    await Promise.all([ca.stop(), cb.stop()]);
+  }
+}
