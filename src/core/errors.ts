@@ -68,22 +68,26 @@ export function classifyError(err: unknown): ConnectError {
   if (err instanceof ConnectError) return err;
   const e = err as { name?: string; code?: string; condition?: string; message?: string; text?: string } | undefined;
   const code = e?.code;
-  if (e?.name === 'SASLError' || (e?.condition && e.condition in SASL_TEXT)) {
-    const cond = e.condition ?? 'not-authorized';
-    return new ConnectError(cond === 'temporary-auth-failure' ? 'stream' : 'auth', `Sign-in failed: ${SASL_TEXT[cond] ?? cond}.`, cond);
-  }
-  if (code && code in TLS_CODES) {
-    return new ConnectError('certificate', `The server's certificate was refused: ${TLS_CODES[code]}.`, code);
-  }
-  if (code && code in NET_CODES) {
-    return new ConnectError('network', `Server unreachable: ${NET_CODES[code]}.`, code);
-  }
+  // Condition names come from the server: look them up as own keys only, never through the
+  // prototype ("constructor", "toString"...).
+  const has = (table: Record<string, string>, k: string | undefined): k is string => typeof k === 'string' && Object.hasOwn(table, k);
   if (e?.name === 'StreamError') {
-    const cond = e.condition ?? 'undefined-condition';
+    const cond = typeof e.condition === 'string' ? e.condition.slice(0, 100) : 'undefined-condition';
     // RFC 6120 §4.9.3.12 host-unknown, §4.9.3.14 improper-addressing, etc. are configuration
     // problems; system-shutdown and friends are worth a retry.
     const fatal = ['host-unknown', 'not-authorized', 'policy-violation', 'improper-addressing', 'conflict'];
     return new ConnectError(fatal.includes(cond) ? 'other' : 'stream', `The server closed the connection (${cond}).`, cond);
+  }
+  if (e?.name === 'SASLError' || has(SASL_TEXT, e?.condition)) {
+    const cond: string = typeof e?.condition === 'string' ? e.condition.slice(0, 100) : 'not-authorized';
+    const text = Object.hasOwn(SASL_TEXT, cond) ? SASL_TEXT[cond] : cond;
+    return new ConnectError(cond === 'temporary-auth-failure' ? 'stream' : 'auth', `Sign-in failed: ${text}.`, cond);
+  }
+  if (has(TLS_CODES, code)) {
+    return new ConnectError('certificate', `The server's certificate was refused: ${TLS_CODES[code]}.`, code);
+  }
+  if (has(NET_CODES, code)) {
+    return new ConnectError('network', `Server unreachable: ${NET_CODES[code]}.`, code);
   }
   if (e?.name === 'TimeoutError') return new ConnectError('network', 'Server unreachable: no answer in time.', 'timeout');
   return new ConnectError('other', `Connection failed: ${e?.message ?? String(err)}`, code);

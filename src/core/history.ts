@@ -15,6 +15,8 @@ type Line = MessageView | { u: string; status: MessageStatus };
 
 export class HistoryStore {
   private chains = new Map<string, Promise<void>>();
+  /** Files whose last byte we have checked in this process (see `write`). */
+  private readonly checked = new Set<string>();
 
   constructor(readonly dir: string) {}
 
@@ -52,7 +54,9 @@ export class HistoryStore {
       } catch {
         continue;
       }
+      if (!rec || typeof rec !== 'object' || Array.isArray(rec)) continue;
       if ('u' in rec) {
+        if (typeof rec.u !== 'string') continue;
         const m = byId.get(rec.u);
         if (m) m.status = rec.status;
       } else if (rec && typeof rec.id === 'string' && typeof rec.text === 'string') {
@@ -73,6 +77,7 @@ export class HistoryStore {
     const file = this.fileFor(account, contact);
     await this.chains.get(file);
     await fs.rm(file, { force: true });
+    this.checked.delete(file);
   }
 
   private write(account: string, contact: string, data: string): Promise<void> {
@@ -80,7 +85,14 @@ export class HistoryStore {
     const prev = this.chains.get(file) ?? Promise.resolve();
     const next = prev.then(async () => {
       await fs.mkdir(path.dirname(file), { recursive: true, mode: 0o700 });
-      await fs.appendFile(file, data, { encoding: 'utf8', mode: 0o600 });
+      let prefix = '';
+      if (!this.checked.has(file)) {
+        // A crash may have left a torn last line; start on a new line so this record is not
+        // glued to it (the torn line is skipped on load, this one must not be).
+        if (!(await endsWithNewline(file))) prefix = '\n';
+        this.checked.add(file);
+      }
+      await fs.appendFile(file, prefix + data, { encoding: 'utf8', mode: 0o600 });
     });
     const settled = next.catch(() => {});
     this.chains.set(file, settled);
@@ -88,5 +100,23 @@ export class HistoryStore {
       if (this.chains.get(file) === settled) this.chains.delete(file);
     });
     return next;
+  }
+}
+
+/** True for a missing or empty file, or one whose last byte is a newline. */
+async function endsWithNewline(file: string): Promise<boolean> {
+  let fh: fs.FileHandle | undefined;
+  try {
+    fh = await fs.open(file, 'r');
+    const { size } = await fh.stat();
+    if (size === 0) return true;
+    const b = Buffer.alloc(1);
+    await fh.read(b, 0, 1, size - 1);
+    return b[0] === 0x0a;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return true;
+    throw err;
+  } finally {
+    await fh?.close();
   }
 }

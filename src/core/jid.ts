@@ -24,9 +24,10 @@ export function parseJid(input: string): ParsedJid | undefined {
   const at = bare.lastIndexOf('@');
   const local = at >= 0 ? bare.slice(0, at) : '';
   const domain = (at >= 0 ? bare.slice(at + 1) : bare).toLowerCase().replace(/\.$/, '');
-  if (!domain || domain.length > MAX_PART || /[\s@/]/.test(domain)) return undefined;
-  if (at >= 0 && (!local || local.length > MAX_PART || LOCAL_FORBIDDEN.test(local))) return undefined;
-  if (slash >= 0 && (!resource || resource.length > MAX_PART)) return undefined;
+  const octets = (x: string) => Buffer.byteLength(x, 'utf8');
+  if (!domain || octets(domain) > MAX_PART || /[\s@/<>"&']/.test(domain)) return undefined;
+  if (at >= 0 && (!local || octets(local) > MAX_PART || LOCAL_FORBIDDEN.test(local))) return undefined;
+  if (slash >= 0 && (!resource || octets(resource) > MAX_PART)) return undefined;
   if (/[\u0000-\u001f\u007f]/.test(s)) return undefined;
   // Localparts are case-insensitive (RFC 7613 UsernameCaseMapped); domains too.
   return { local: local.toLowerCase(), domain, resource };

@@ -26,6 +26,9 @@ export function redact(text: string): string {
     text
       // SASL exchanges (RFC 6120 §6.4.2): the payload of auth/response carries credentials.
       .replace(/(<(auth|response|challenge|success)\b[^>]*>)[^<]*/g, '$1[redacted]')
+      // SASL2 (XEP-0388) and FAST (XEP-0484): initial response, additional data, tokens.
+      .replace(/(<(initial-response|additional-data|hash)\b[^>]*>)[^<]*/g, '$1[redacted]')
+      .replace(/\b(token)=(["'])[^"']*\2/g, '$1=$2[redacted]$2')
       .replace(/(<password\b[^>]*>)[^<]*/g, '$1[redacted]')
       // Message bodies are private conversation content; OTR data (?OTR...) is ciphertext
       // but still nothing a log needs.

@@ -68,43 +68,45 @@ export class OutgoingQueue extends Emitter<QueueEvents> {
    * same contact then wait too, so order per contact is kept.
    */
   flush(send: Sender, smEnabled: () => boolean): Promise<void> {
-    if (this.flushing) {
-      this.again = true;
-      return this.flushing;
-    }
-    const run = async () => {
-      do {
-      this.again = false;
-      const held = new Set<string>();
-      for (const item of [...this.items]) {
-        if (item.state !== 'queued' || held.has(item.to)) continue;
-        if (!this.items.includes(item)) continue;
-        item.state = 'inflight';
-        let result: 'sent' | 'hold';
-        try {
-          result = await send(item);
-        } catch (err) {
-          // Connection dropped while writing: stays queued, in place, for the next flush.
-          item.state = 'queued';
-          this.emit('error', err);
-          return;
+    // Every call asks for one more pass; a running flush picks it up before it finishes.
+    this.again = true;
+    if (this.flushing) return this.flushing;
+    this.flushing = (async () => {
+      // Always asynchronous, so `this.flushing` is assigned before the loop can finish; and no
+      // await between the last `again` check and the `finally`, so no request can slip in
+      // between them and be lost.
+      await null;
+      try {
+        while (this.again) {
+          this.again = false;
+          const held = new Set<string>();
+          for (const item of [...this.items]) {
+            if (item.state !== 'queued' || held.has(item.to)) continue;
+            if (!this.items.includes(item)) continue;
+            item.state = 'inflight';
+            let result: 'sent' | 'hold';
+            try {
+              result = await send(item);
+            } catch (err) {
+              // Connection dropped while writing: stays queued, in place, for the next flush
+              // (which the reconnect triggers).
+              item.state = 'queued';
+              this.emit('error', err);
+              return;
+            }
+            if (result === 'hold') {
+              item.state = 'queued';
+              held.add(item.to);
+              continue;
+            }
+            if (!smEnabled()) this.done(item.id, 'sent');
+          }
         }
-        if (result === 'hold') {
-          item.state = 'queued';
-          held.add(item.to);
-          continue;
-        }
-        if (!smEnabled()) this.done(item.id, 'sent');
+      } finally {
+        this.flushing = undefined;
       }
-      } while (this.again);
-    };
-    // Cleared only after the assignment: with nothing to send, `run` settles synchronously
-    // and a `finally` inside it would run before `this.flushing` is set, wedging the queue.
-    const p = run().finally(() => {
-      if (this.flushing === p) this.flushing = undefined;
-    });
-    this.flushing = p;
-    return p;
+    })();
+    return this.flushing;
   }
 
   /** XEP-0198 acknowledgement for a stanza id. */

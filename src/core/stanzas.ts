@@ -33,7 +33,7 @@ export function chatMessage(opts: {
   if (opts.receipt) children.push(xml('request', { xmlns: NS_RECEIPTS }));
   // XEP-0359 origin-id: a stable id even if a server rewrites the stanza id.
   children.push(xml('origin-id', { xmlns: NS_SID, id: opts.id }));
-  // XEP-0334 store hint: a chat message belongs in offline storage / archives.
+  // Extra elements from a message layer, e.g. OTR's XEP-0364 hints.
   children.push(...(opts.extra ?? []));
   return xml('message', { type: 'chat', to: opts.to, id: opts.id }, ...children);
 }
@@ -114,7 +114,10 @@ export function parseMessage(el: Element): ParsedChatMessage | undefined {
     out.body = text.length > MAX_INCOMING_BODY ? text.slice(0, MAX_INCOMING_BODY) : text;
   }
   const origin = el.getChild('origin-id', NS_SID);
-  if (origin && typeof origin.attrs.id === 'string') out.id = origin.attrs.id;
+  // XEP-0359: prefer the sender's origin-id (stable across server rewrites), with the same
+  // bounds as the stanza id: it ends up in history and in our receipts.
+  const originId = origin ? strAttr(origin.attrs.id) : undefined;
+  if (originId) out.id = originId;
   for (const c of el.children) {
     if (typeof c === 'string') continue;
     if (c.attrs.xmlns === NS_CHATSTATES && CHAT_STATES.includes(c.name as ChatState)) out.chatState = c.name as ChatState;

@@ -338,7 +338,6 @@ describe('queue: concurrent flushes', () => {
 
   it(
     'a flush requested in the same tick as a finished empty flush still sends',
-    { todo: 'bug: src/core/queue.ts flush(): run() settles synchronously on an empty queue, but this.flushing is only cleared in a later microtask, so a second flush() in the same tick sets again=true on a run that has already finished and returns its promise: the item is never sent' },
     async () => {
       const q = new OutgoingQueue();
       const { sent, send } = recordingSender();

@@ -301,7 +301,7 @@ describe('roster: subscriptions (RFC 6121 §3)', () => {
     r.applyPush(push([{ jid: 'a@example.com', subscription: 'none', ask: 'subscribe' }]), ME);
     const e = r.applyPresence(presence('a@example.com', 'unsubscribed'), ME);
     assert.deepEqual(e, { kind: 'unsubscribed', jid: 'a@example.com', denied: true });
-    // RFC 6121 §3.2.2: the server follows up with a push without ask.
+    // The user's server also pushes the item without ask (RFC 6121 §3.2).
     r.applyPush(push([{ jid: 'a@example.com', subscription: 'none' }]), ME);
     const v = view(r, 'a@example.com');
     assert.equal(v.denied, true);
