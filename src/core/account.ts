@@ -456,6 +456,9 @@ export class AccountSession extends Emitter<AccountEvents> {
 
     if (m.receivedId) {
       const to = this.outgoing.get(m.receivedId) ?? contact;
+      // The contact has it, so the server had it: settle it in the queue first, or the
+      // XEP-0198 ack that often arrives after the receipt would downgrade it to "sent".
+      this.queue.acked(m.receivedId);
       this.setStatus(to, m.receivedId, 'delivered');
     }
     if (m.chatState) {

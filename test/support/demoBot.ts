@@ -64,14 +64,21 @@ export async function befriend(
   try {
     const item = (jid: string, name?: string) =>
       xml('iq', { type: 'set' }, xml('query', { xmlns: 'jabber:iq:roster' }, xml('item', { jid, ...(name ? { name } : {}) })));
+    // Roster pushes go only to "interested resources", those that requested the roster
+    // (RFC 6121 §2.1.6 / §2.2): ask first, or the completion below is never seen.
+    const get = () => xml('iq', { type: 'get' }, xml('query', { xmlns: 'jabber:iq:roster' }));
+    await Promise.all([ca.iq(get()), cb.iq(get())]);
     await ca.iq(item(cb.bareJid, b.name));
     await cb.iq(item(ca.bareJid, a.name));
     await ca.subscribe(cb.bareJid);
-    // Both sides see "subscribed" once the handshake completed both ways.
-    await Promise.all([
-      ca.waitForStanza((el) => el.is('presence') && el.attrs.type === 'subscribed' && el.attrs.from?.startsWith(cb.bareJid) === true),
-      cb.waitForStanza((el) => el.is('presence') && el.attrs.type === 'subscribed' && el.attrs.from?.startsWith(ca.bareJid) === true),
-    ]);
+    // Done when each side's server has pushed the item with subscription "both" (RFC 6121
+    // §2.1.6 roster push after §3.1.5/§3.1.6): the handshake completed both ways.
+    const both = (c: ScriptClient, other: string) =>
+      c.waitForStanza((el) => {
+        const it = el.is('iq') && el.attrs.type === 'set' ? el.getChild('query', 'jabber:iq:roster')?.getChild('item') : undefined;
+        return !!it && it.attrs.jid === other && it.attrs.subscription === 'both';
+      });
+    await Promise.all([both(ca, cb.bareJid), both(cb, ca.bareJid)]);
   } finally {
     await Promise.all([ca.stop(), cb.stop()]);
   }

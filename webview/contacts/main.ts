@@ -275,12 +275,6 @@ function renderRow(r: Positioned): HTMLElement {
 
 const app = document.getElementById('app')!;
 const errorBar = h('div', { class: 'error-bar', role: 'alert', hidden: true });
-const toolbar = h(
-  'div',
-  { class: 'toolbar', role: 'toolbar', 'aria-label': 'Contacts' },
-  h('vscode-button', { id: 'add-contact', appearance: 'icon', title: 'Add contact', 'aria-label': 'Add contact', 'data-action': 'toolbarAddContact' }, icon('person-add')),
-  h('vscode-button', { appearance: 'icon', title: 'Add account', 'aria-label': 'Add account', 'data-action': 'toolbarAddAccount' }, icon('add')),
-);
 const tree = h('div', { class: 'tree', role: 'tree', 'aria-label': 'Contacts' });
 const welcome = h(
   'div',
@@ -289,7 +283,9 @@ const welcome = h(
   h('p', null, 'Add your XMPP (Jabber) account to get started.'),
   h('vscode-button', { class: 'wide', 'data-action': 'toolbarAddAccount' }, 'Add account'),
 );
-app.append(toolbar, errorBar, welcome, tree);
+// Add contact / Add account live in the view's title bar (package.json view/title menu), as
+// in every native view; the welcome state offers "Add account" itself.
+app.append(errorBar, welcome, tree);
 
 interface Entry {
   row: Positioned;
@@ -341,8 +337,6 @@ function render(): void {
   setFocus(focusedKey, hadFocus ? 'keep' : 'none');
 
   welcome.hidden = current.accounts.length > 0;
-  // Without an account there is nobody to add a contact to: the welcome offers "Add account".
-  (toolbar.firstElementChild as HTMLElement).hidden = current.accounts.length === 0;
   tree.hidden = current.accounts.length === 0;
 }
 
