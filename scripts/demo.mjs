@@ -9,7 +9,6 @@
 import { spawnSync } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import * as esbuild from 'esbuild';
 import { root, setup } from './setup.mjs';
 
 const t0 = Date.now();
@@ -30,6 +29,8 @@ console.log('[demo] building and packaging the extension…');
 run(process.execPath, ['esbuild.mjs', '--production']);
 run(process.execPath, [join(root, 'node_modules/@vscode/vsce/vsce'), 'package', '--no-dependencies', '--allow-missing-repository', '-o', vsix]);
 const runner = join(work, 'demo-run.js');
+// Imported only now: on a fresh clone, setup() has just installed it.
+const esbuild = await import('esbuild');
 await esbuild.build({
   entryPoints: [join(root, 'scripts/demo-run.ts')],
   bundle: true,

@@ -128,6 +128,12 @@ export class ChatManager implements vscode.Disposable {
     return this.unread.get(key(account, jid)) ?? 0;
   }
 
+  /** Contacts of `account` with unread messages (including people not in the roster). */
+  unreadContacts(account: string): string[] {
+    const prefix = `${account}\u0000`;
+    return [...this.unread.keys()].filter((k) => k.startsWith(prefix)).map((k) => k.slice(prefix.length));
+  }
+
   totalUnread(): number {
     let n = 0;
     for (const v of this.unread.values()) n += v;

@@ -3,7 +3,8 @@
  * ContactsState; all actions come back as validated requests and run commands here.
  */
 import * as vscode from 'vscode';
-import { type ContactsNotifications, type ContactsRequests, type ContactsState, contactsValidators } from '../shared/protocol';
+import type { AccountSession } from '../core/account';
+import { type ContactView, type ContactsNotifications, type ContactsRequests, type ContactsState, contactsValidators } from '../shared/protocol';
 import type { AccountManager } from './accounts';
 import type { ChatManager } from './chats';
 import { localRoots, webviewHtml } from './html';
@@ -81,11 +82,32 @@ export class ContactsViewProvider implements vscode.WebviewViewProvider, vscode.
         error: s.error?.message,
         presence: s.presence.show,
         status: s.presence.status,
-        contacts: s.roster.contactViews((jid) => this.chats.unreadFor(s.id, jid)),
+        contacts: [...s.roster.contactViews((jid) => this.chats.unreadFor(s.id, jid)), ...this.strangers(s)],
         requests: s.roster.requestViews(),
         queued: s.queue.size,
       })),
     };
+  }
+
+  /**
+   * People not in the roster who wrote to us and whose messages are unread: listed so that
+   * nothing they sent is lost once the notification is gone. "Re-request" adds them.
+   */
+  private strangers(s: AccountSession): ContactView[] {
+    return this.chats
+      .unreadContacts(s.id)
+      .filter((jid) => !s.roster.items.has(jid))
+      .map((jid) => ({
+        account: s.id,
+        jid,
+        name: s.roster.displayName(jid),
+        groups: [vscode.l10n.t('Not in your contacts')],
+        presence: 'offline',
+        subscription: 'none',
+        pendingOut: false,
+        denied: false,
+        unread: this.chats.unreadFor(s.id, jid),
+      }));
   }
 
   /** Coalesces bursts (a roster of 2,000 sending presence at sign-in) into one update per frame. */

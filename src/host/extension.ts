@@ -141,7 +141,7 @@ export function activate(context: vscode.ExtensionContext): PadlockApi {
     await s.addContact(jid.trim(), name, group);
   });
   cmd('padlock.openChat', async (arg?: ContactArg) => {
-    const target = await pickContact(accounts, arg, vscode.l10n.t('Open chat with…'));
+    const target = await pickContact(accounts, arg, vscode.l10n.t('Open chat with… (or type an address)'), true);
     if (target) chats.open(target.session, target.jid);
   });
   cmd('padlock.removeContact', async (arg?: ContactArg) => {
@@ -245,13 +245,19 @@ async function pickAccount(
   return pick?.s;
 }
 
-async function pickContact(accounts: AccountManager, arg: ContactArg | undefined, title: string): Promise<{ session: AccountSession; jid: string } | undefined> {
+async function pickContact(
+  accounts: AccountManager,
+  arg: ContactArg | undefined,
+  title: string,
+  allowAddress = false,
+): Promise<{ session: AccountSession; jid: string } | undefined> {
   if (arg?.account && arg.jid) {
     const session = accounts.get(arg.account);
     if (!session) throw new Error(vscode.l10n.t('Unknown account {0}.', arg.account));
     return { session, jid: bareJid(arg.jid) };
   }
-  const items = accounts.list().flatMap((s) =>
+  type Item = vscode.QuickPickItem & { session: AccountSession; jid: string };
+  const items: Item[] = accounts.list().flatMap((s) =>
     [...s.roster.items.values()].map((i) => {
       const p = s.roster.aggregate(i.jid);
       return {
@@ -263,10 +269,31 @@ async function pickContact(accounts: AccountManager, arg: ContactArg | undefined
       };
     }),
   );
-  if (!items.length) {
+  if (!items.length && !allowAddress) {
     void vscode.window.showInformationMessage(vscode.l10n.t('No contacts yet. Add one with "Padlock: Add Contact…".'));
     return undefined;
   }
-  const pick = await vscode.window.showQuickPick(items, { title, matchOnDescription: true });
+  const online = accounts.list().filter((s) => s.state === 'online');
+  const qp = vscode.window.createQuickPick<Item>();
+  qp.title = title;
+  qp.matchOnDescription = true;
+  qp.items = items;
+  if (allowAddress) {
+    // Anyone can be written to, not only roster contacts: a typed address becomes an item.
+    qp.onDidChangeValue((v) => {
+      const typed = v.trim();
+      const extra: Item[] =
+        isValidBareUserJid(typed) && !items.some((i) => i.jid === bareJid(typed)) && online.length
+          ? online.map((s) => ({ label: `$(comment) ${typed}`, description: vscode.l10n.t('chat with this address from {0}', s.jid), alwaysShow: true, session: s, jid: bareJid(typed) }))
+          : [];
+      qp.items = [...extra, ...items];
+    });
+  }
+  const pick = await new Promise<Item | undefined>((resolve) => {
+    qp.onDidAccept(() => resolve(qp.selectedItems[0]));
+    qp.onDidHide(() => resolve(undefined));
+    qp.show();
+  });
+  qp.dispose();
   return pick ? { session: pick.session, jid: pick.jid } : undefined;
 }
