@@ -293,6 +293,40 @@ export class AccountSession extends Emitter<AccountEvents> {
     return message;
   }
 
+  // -- for plugins (group chat, …) ----------------------------------------------------------
+
+  private readonly handlers: ((el: Element) => boolean)[] = [];
+
+  /**
+   * A stanza handler that runs before roster, presence and 1:1 chat handling. Returning true
+   * consumes the stanza (e.g. presence and messages from a MUC room, XEP-0045, must not be
+   * taken for a contact's presence or a 1:1 message). Returns a function that removes it.
+   */
+  addStanzaHandler(handler: (el: Element) => boolean): () => void {
+    this.handlers.push(handler);
+    return () => {
+      const i = this.handlers.indexOf(handler);
+      if (i >= 0) this.handlers.splice(i, 1);
+    };
+  }
+
+  /** Sends a stanza as is (plugins). */
+  async send(el: Element): Promise<void> {
+    this.requireOnline();
+    await this.conn!.send(el);
+  }
+
+  /** An IQ with its reply matched by id and a timeout (plugins). */
+  async iq(el: Element, timeoutMs?: number): Promise<Element> {
+    this.requireOnline();
+    return this.conn!.iq(el, timeoutMs);
+  }
+
+  /** Our full JID in this session, once online. */
+  get fullJid(): string | undefined {
+    return this.conn?.fullJid;
+  }
+
   // -- for message layers (OTR) -------------------------------------------------------------
 
   /**
@@ -405,6 +439,7 @@ export class AccountSession extends Emitter<AccountEvents> {
 
   private onStanza(el: Element): void {
     try {
+      for (const h of this.handlers) if (h(el)) return;
       if (el.name === 'presence') this.onPresence(el);
       else if (el.name === 'message') void this.onMessage(el);
     } catch (err) {
