@@ -64,6 +64,8 @@ interface AccountEvents {
   queue: number;
   /** The account's own presence changed (show/status). */
   ownPresence: { show: PresenceShow; status?: string };
+  /** Session ready (roster loaded, initial presence sent). `resumed`: XEP-0198 resumption, nothing was lost. */
+  online: { resumed: boolean };
 }
 
 export interface AccountDeps {
@@ -383,6 +385,7 @@ export class AccountSession extends Emitter<AccountEvents> {
         await this.conn!.send(presenceStanza(this.show, this.status));
         this.emit('ownPresence', { show: this.show, status: this.status });
       }
+      this.emit('online', { resumed });
       await this.flush();
     } catch (err) {
       this.log.warn(`[${this.jid}] session setup failed: ${String((err as Error).message)}`);

@@ -126,3 +126,29 @@ export async function webviewFrame(
     await page.waitForTimeout(100); // polling interval while webviews load, with a deadline
   }
 }
+
+/**
+ * Switches the color theme through the palette ("Preferences: Color Theme"), picking by exact label,
+ * and waits until the workbench wears it. `kind` is the workbench class of the theme type.
+ *
+ * Needed because a workbench opened with extensionDevelopmentPath ignores `workbench.colorTheme`
+ * from settings.json (user or workspace) in code-server 4.100.3 and follows the browser's
+ * preferred scheme instead (headless Chromium: light).
+ */
+export async function setColorTheme(page: Page, label: string, kind: 'vs' | 'vs-dark' | 'hc-black' | 'hc-light', timeoutMs = 15_000): Promise<void> {
+  const input = page.locator('.quick-input-widget input.input');
+  if (!(await input.isVisible())) {
+    await page.locator('.monaco-workbench').focus().catch(() => {});
+    await page.keyboard.press('F1');
+  }
+  await input.waitFor({ state: 'visible', timeout: timeoutMs });
+  const row = (text: string) =>
+    page.locator('.quick-input-list .monaco-list-row').filter({ has: page.locator('.label-name', { hasText: new RegExp(`^${text}$`) }) }).first();
+  await input.fill('>Preferences: Color Theme');
+  await row('Preferences: Color Theme').click({ timeout: timeoutMs });
+  // The theme picker reuses the widget and previews the focused theme; pick by exact label.
+  await input.fill(label);
+  await row(label).click({ timeout: timeoutMs });
+  await page.locator('.quick-input-widget').waitFor({ state: 'hidden', timeout: timeoutMs });
+  await page.locator(`.monaco-workbench.${kind}`).waitFor({ state: 'attached', timeout: timeoutMs });
+}
