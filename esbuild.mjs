@@ -48,6 +48,8 @@ const targets = [
     entryPoints: {
       contacts: join(root, 'webview/contacts/main.ts'),
       chat: join(root, 'webview/chat/main.ts'),
+      verify: join(root, 'webview/verify/main.ts'),
+      security: join(root, 'webview/security/main.ts'),
     },
     outdir: join(root, 'out/webview'),
   },

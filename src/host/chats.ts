@@ -52,6 +52,13 @@ class ChatPanel implements vscode.Disposable {
         chatState: async ({ state }) => {
           await this.account.sendChatState(this.jid, state);
         },
+        // Wired to the OTR layer in the private-conversation work (issue 3).
+        otr: async () => {
+          throw new Error('Private conversations are not available yet.');
+        },
+        otrPolicy: async () => {
+          throw new Error('Private conversations are not available yet.');
+        },
       },
       (m) => log.warn(`[chat ${jid}] ${m}`),
     );
@@ -78,6 +85,7 @@ class ChatPanel implements vscode.Disposable {
       status: p.status,
       connection: this.account.state,
       messages: await this.account.history(this.jid, HISTORY_LIMIT),
+      otr: { available: false, state: 'plaintext', policy: 'manual', logging: false },
     };
   }
 

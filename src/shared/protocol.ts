@@ -95,7 +95,100 @@ export interface MessageView {
   status?: MessageStatus;
   /** For system lines: how prominent. */
   level?: 'info' | 'warning' | 'error';
+  /** Sent or received inside a private (OTR) conversation. */
+  private?: boolean;
+  /** For system lines: an action the user can take from the line (e.g. "Authenticate Ada"). */
+  action?: { label: string; command: SystemAction };
 }
+
+/** Actions a system line in the chat can offer (handled by the host; no free-form commands). */
+export type SystemAction = 'authenticate' | 'startPrivate' | 'refreshPrivate' | 'endPrivate';
+
+// ---------------------------------------------------------------------------------------------
+// Private conversations (OTR v3)
+
+/** Same values as src/core/otr/policy.ts OtrState. */
+export type OtrStateView = 'plaintext' | 'starting' | 'private-unverified' | 'private-verified' | 'finished' | 'lost';
+export type OtrPolicyView = 'manual' | 'opportunistic' | 'required';
+
+/** What the padlock shows. Display data only: fingerprints as text, never keys. */
+export interface OtrView {
+  /** False for anything but a 1:1 chat (OTR is for two people only). */
+  available: boolean;
+  state: OtrStateView;
+  policy: OtrPolicyView;
+  /** Their fingerprint in the current conversation, formatted "XXXXXXXX XXXXXXXX …". */
+  theirFingerprint?: string;
+  /** Private conversations are written to history (setting padlock.otr.logPrivateConversations). */
+  logging: boolean;
+  /** An SMP run in progress or waiting for our answer. */
+  smp?: { initiatedBy: 'us' | 'them'; question?: string; waitingForUs: boolean };
+}
+
+/** The Authenticate dialog (Jitsi's "Authenticate Buddy"). */
+export interface VerifyState {
+  account: string;
+  jid: string;
+  name: string;
+  ownFingerprint?: string;
+  theirFingerprint?: string;
+  /** Whether `theirFingerprint` is marked verified. */
+  verified: boolean;
+  otr: OtrStateView;
+  /** Set when they asked us (SMP): the dialog opens on the answering side. */
+  incoming?: { question?: string };
+  /** Last SMP outcome shown in the dialog. */
+  result?: { kind: 'inProgress' | 'succeeded' | 'failed' | 'aborted'; initiatedBy: 'us' | 'them' };
+}
+
+export type VerifyRequests = {
+  ready: { params: Record<string, never>; result: VerifyState };
+  /** SMP with a question only they can answer. */
+  askQuestion: { params: { question: string; answer: string }; result: void };
+  /** SMP with a secret agreed beforehand. */
+  sharedSecret: { params: { secret: string }; result: void };
+  /** Our answer to their SMP (question or secret). */
+  respond: { params: { answer: string }; result: void };
+  abort: { params: Record<string, never>; result: void };
+  /** Manual fingerprint comparison: "I have / I have not verified". */
+  setVerified: { params: { verified: boolean }; result: void };
+  close: { params: Record<string, never>; result: void };
+};
+
+export type VerifyNotifications = {
+  state: VerifyState;
+};
+
+/** The Padlock settings page: Security (own keys, known fingerprints). */
+export interface SecurityState {
+  accounts: {
+    id: string;
+    jid: string;
+    /** Formatted fingerprint of the account's OTR key, if it has one. */
+    fingerprint?: string;
+    generating: boolean;
+  }[];
+  known: { account: string; contact: string; name: string; fingerprint: string; verified: boolean; current: boolean }[];
+  policy: OtrPolicyView;
+  logging: boolean;
+}
+
+export type SecurityRequests = {
+  ready: { params: Record<string, never>; result: SecurityState };
+  generate: { params: { account: string }; result: void };
+  exportKey: { params: { account: string }; result: void };
+  importKey: { params: { account: string }; result: void };
+  importPidgin: { params: { account: string }; result: void };
+  copy: { params: { text: string }; result: void };
+  setVerified: { params: { account: string; contact: string; fingerprint: string; verified: boolean }; result: void };
+  forget: { params: { account: string; contact: string; fingerprint: string }; result: void };
+  setPolicy: { params: { policy: OtrPolicyView }; result: void };
+  setLogging: { params: { logging: boolean }; result: void };
+};
+
+export type SecurityNotifications = {
+  state: SecurityState;
+};
 
 /** XEP-0085 chat states. */
 export type ChatState = 'active' | 'composing' | 'paused' | 'inactive' | 'gone';
@@ -111,6 +204,7 @@ export interface ChatState0 {
   messages: MessageView[];
   /** Their current chat state, if they sent one. */
   theirState?: ChatState;
+  otr: OtrView;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -139,6 +233,10 @@ export type ChatRequests = {
   ready: { params: Record<string, never>; result: ChatState0 };
   send: { params: { text: string }; result: { id: string } };
   chatState: { params: { state: ChatState }; result: void };
+  /** The padlock menu and system-line actions. */
+  otr: { params: { action: SystemAction }; result: void };
+  /** Per-contact policy (undefined = the global default). */
+  otrPolicy: { params: { policy: OtrPolicyView | 'default' }; result: void };
 };
 
 /** Host -> webview notifications. */
@@ -154,6 +252,7 @@ export type ChatNotifications = {
   /** Contact's presence / our connection changed. */
   header: { name: string; presence: PresenceShow; status?: string; connection: ConnectionState };
   theirState: { state: ChatState | undefined };
+  otr: OtrView;
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -214,8 +313,15 @@ export const contactsValidators: { [M in keyof ContactsRequests]: Validator } = 
   answerRequest: (p) => accountJid(p) ?? oneOf(p as Record<string, unknown>, 'answer', ['authorize', 'deny']),
 };
 
+export const SYSTEM_ACTIONS: readonly SystemAction[] = ['authenticate', 'startPrivate', 'refreshPrivate', 'endPrivate'];
+export const OTR_POLICIES: readonly OtrPolicyView[] = ['manual', 'opportunistic', 'required'];
+const MAX_SECRET = 1024;
+const FINGERPRINT = /^[0-9a-fA-F ]{40,49}$/;
+
 export const chatValidators: { [M in keyof ChatRequests]: Validator } = {
   ready: none,
+  otr: (p) => (isObj(p) ? oneOf(p, 'action', SYSTEM_ACTIONS) : 'params must be an object'),
+  otrPolicy: (p) => (isObj(p) ? oneOf(p, 'policy', [...OTR_POLICIES, 'default']) : 'params must be an object'),
   send: (p) => (isObj(p) ? str(p, 'text', MAX_OUTGOING_TEXT) ?? ((p.text as string).trim() ? undefined : 'text is empty') : 'params must be an object'),
   chatState: (p) => (isObj(p) ? oneOf(p, 'state', CHAT_STATES) : 'params must be an object'),
 };
@@ -238,3 +344,34 @@ export function validateRequest<R extends RequestsShape>(
   if (err) return { ok: false, id, error: err };
   return { ok: true, request: { kind: 'request', id, method: raw.method, params: raw.params ?? {} } as RequestEnvelope<R> };
 }
+
+export const verifyValidators: { [M in keyof VerifyRequests]: Validator } = {
+  ready: none,
+  askQuestion: (p) =>
+    isObj(p)
+      ? (str(p, 'question', MAX_SECRET) ?? str(p, 'answer', MAX_SECRET) ?? ((p.answer as string).trim() ? undefined : 'the answer is empty'))
+      : 'params must be an object',
+  sharedSecret: (p) => (isObj(p) ? (str(p, 'secret', MAX_SECRET) ?? ((p.secret as string).trim() ? undefined : 'the secret is empty')) : 'params must be an object'),
+  respond: (p) => (isObj(p) ? (str(p, 'answer', MAX_SECRET) ?? ((p.answer as string).trim() ? undefined : 'the answer is empty')) : 'params must be an object'),
+  abort: none,
+  setVerified: (p) => (isObj(p) && typeof p.verified === 'boolean' ? undefined : 'verified must be a boolean'),
+  close: none,
+};
+
+const accountContactFp: Validator = (p) =>
+  isObj(p)
+    ? (str(p, 'account', 256) ?? str(p, 'contact', MAX_JID) ?? (typeof p.fingerprint === 'string' && FINGERPRINT.test(p.fingerprint) ? undefined : 'bad fingerprint'))
+    : 'params must be an object';
+
+export const securityValidators: { [M in keyof SecurityRequests]: Validator } = {
+  ready: none,
+  generate: accountOnly,
+  exportKey: accountOnly,
+  importKey: accountOnly,
+  importPidgin: accountOnly,
+  copy: (p) => (isObj(p) ? str(p, 'text', 200) : 'params must be an object'),
+  setVerified: (p) => accountContactFp(p) ?? (typeof (p as Record<string, unknown>).verified === 'boolean' ? undefined : 'verified must be a boolean'),
+  forget: accountContactFp,
+  setPolicy: (p) => (isObj(p) ? oneOf(p, 'policy', OTR_POLICIES) : 'params must be an object'),
+  setLogging: (p) => (isObj(p) && typeof p.logging === 'boolean' ? undefined : 'logging must be a boolean'),
+};
