@@ -164,6 +164,9 @@ http_ports = { }
 https_ports = { }
 -- Debian's "limits" caps clients at 10 kB/s; "posix" would daemonize and write a pidfile.
 modules_disabled = { "s2s"; "limits"; "posix" }
+-- Prosody's default cap is 256 KiB per stanza; the tests send 1 MiB messages to check that the
+-- client copes with them (a server may allow it, and a hostile one may send anything).
+c2s_stanza_size_limit = 4 * 1024 * 1024
 modules_enabled = {
   "roster"; "saslauth"; "tls"; "disco"; "presence"; "message"; "iq";
   "carbons"; "pep"; "private"; "blocklist"; "vcard4"; "vcard_legacy"; "bookmarks";
