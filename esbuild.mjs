@@ -37,7 +37,8 @@ const nodeBase = {
 const targets = [
   {
     ...nodeBase,
-    entryPoints: { extension: join(root, 'src/host/extension.ts') },
+    // Two bundles: a tiny entry (activation) and the host layer it loads right after.
+    entryPoints: { extension: join(root, 'src/host/extension.ts'), main: join(root, 'src/host/main.ts') },
     outdir: join(root, 'out'),
   },
   {

@@ -116,20 +116,17 @@ export class ChatManager implements vscode.Disposable {
   ) {
     for (const s of accounts.list()) this.watch(s);
     this.disposables.push(accounts.onDidCreateSession((s) => this.watch(s)));
-    this.disposables.push(
-      vscode.window.registerWebviewPanelSerializer(CHAT_VIEW_TYPE, {
-        // Restore panels after a window reload: the state names the chat, the history comes from disk.
-        deserializeWebviewPanel: async (panel, state: unknown) => {
-          const st = state as { account?: string; jid?: string } | undefined;
-          const acc = st?.account ? this.accounts.get(st.account) : undefined;
-          if (!acc || typeof st?.jid !== 'string') {
-            panel.dispose();
-            return;
-          }
-          this.adopt(panel, acc, bareJid(st.jid));
-        },
-      }),
-    );
+  }
+
+  /** Restores a panel after a window reload: the state names the chat, the history comes from disk. */
+  deserialize(panel: vscode.WebviewPanel, state: unknown): void {
+    const st = state as { account?: string; jid?: string } | undefined;
+    const acc = st?.account ? this.accounts.get(st.account) : undefined;
+    if (!acc || typeof st?.jid !== 'string') {
+      panel.dispose();
+      return;
+    }
+    this.adopt(panel, acc, bareJid(st.jid));
   }
 
   unreadFor(account: string, jid: string): number {

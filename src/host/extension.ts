@@ -1,299 +1,61 @@
 /**
- * Padlock Chat's entry point: the thin layer between VS Code and the core (src/core), which
- * knows nothing of VS Code. Activation only wires things up; connections start afterwards.
+ * The extension's entry point, kept tiny so activation costs almost nothing: it registers the
+ * contributed commands and the contact view, and loads the rest (main.js: XMPP, OTR, webviews)
+ * right after `activate()` has returned, or at once when a command or the view needs it.
+ *
+ * It imports only `vscode`: esbuild builds it as its own bundle (out/extension.js), and
+ * main.js as another (out/main.js).
  */
+import path from 'node:path';
 import * as vscode from 'vscode';
-import type { AccountSession } from '../core/account';
-import { bareJid, isValidBareUserJid } from '../core/jid';
-import type { Logger } from '../core/log';
-import type { PresenceShow } from '../shared/protocol';
-import { AccountManager } from './accounts';
-import { ChatManager, plainForNotification } from './chats';
-import { CONTACTS_VIEW_ID, ContactsViewProvider } from './contactsView';
-import { StatusBar } from './statusBar';
+import type { Main, PadlockApi } from './main';
 
-export interface PadlockApi {
-  readonly accounts: AccountManager;
-  readonly chats: ChatManager;
-  readonly contacts: ContactsViewProvider;
-  /** Resolves when stored accounts are loaded and sign-in has been started. */
-  readonly ready: Promise<void>;
-  /** For the in-host tests' checks that no secret is stored where it must not be. */
-  readonly storage: { globalState: vscode.Memento; logUri: vscode.Uri; globalStorageUri: vscode.Uri };
+export type { PadlockApi } from './main';
+
+/** What activate() returns (the extension's API, for tests and other extensions). */
+export interface PadlockEntry {
+  /** Loads the host layer if needed and resolves with its API. */
+  load(): Promise<PadlockApi>;
 }
 
-interface ContactArg {
-  account?: string;
-  jid?: string;
-}
+const CONTACTS_VIEW_ID = 'padlock.contacts';
 
-export function activate(context: vscode.ExtensionContext): PadlockApi {
-  const channel = vscode.window.createOutputChannel('Padlock Chat', { log: true });
-  const log: Logger = {
-    info: (m) => channel.info(m),
-    warn: (m) => channel.warn(m),
-    error: (m) => channel.error(m),
-    debug: (m) => channel.debug(m),
+export function activate(context: vscode.ExtensionContext): PadlockEntry {
+  let main: Main | undefined;
+  const load = (): Main => {
+    if (!main) {
+      // A computed path keeps esbuild from inlining main.js into this bundle.
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      const mod = require(path.join(__dirname, 'main.js')) as typeof import('./main');
+      main = mod.start(context);
+    }
+    return main;
   };
-  const accounts = new AccountManager(context, log);
-  const chats = new ChatManager(context.extensionUri, accounts, log);
-  const contacts = new ContactsViewProvider(context.extensionUri, accounts, chats, log);
-  const statusBar = new StatusBar(accounts, chats);
-  context.subscriptions.push(
-    channel,
-    accounts,
-    chats,
-    contacts,
-    statusBar,
-    vscode.window.registerWebviewViewProvider(CONTACTS_VIEW_ID, contacts, { webviewOptions: { retainContextWhenHidden: true } }),
-  );
 
-  // Authorisation requests and answers (Jitsi's "authorization requested" window).
-  context.subscriptions.push(
-    accounts.onDidCreateSession((s) => watchSubscriptions(s)),
-  );
-  for (const s of accounts.list()) watchSubscriptions(s);
-
-  const cmd = (id: string, fn: (...args: never[]) => unknown) =>
-    context.subscriptions.push(
-      vscode.commands.registerCommand(id, async (...args: never[]) => {
-        try {
-          return await fn(...args);
-        } catch (err) {
-          const msg = err instanceof Error ? err.message : String(err);
-          log.warn(`${id}: ${msg}`);
-          void vscode.window.showErrorMessage(msg);
-        }
-      }),
-    );
-
-  cmd('padlock.addAccount', () => accounts.addAccountInteractive());
-  cmd('padlock.removeAccount', async (arg?: ContactArg) => {
-    const s = await pickAccount(accounts, arg?.account, vscode.l10n.t('Remove which account?'), false);
-    if (!s) return;
-    const remove = vscode.l10n.t('Remove Account');
-    const ok = await vscode.window.showWarningMessage(
-      vscode.l10n.t('Remove {0} from Padlock?', s.jid),
-      { modal: true, detail: vscode.l10n.t('Its password is deleted from secret storage. Its history stays on disk. The account itself stays on its server.') },
-      remove,
-    );
-    if (ok === remove) await accounts.removeAccount(s.id);
-  });
-  cmd('padlock.signIn', async (arg?: ContactArg) => {
-    const s = await pickAccount(accounts, arg?.account, vscode.l10n.t('Sign in which account?'), false, (a) => a.state !== 'online');
-    if (s) await accounts.signIn(s.id);
-  });
-  cmd('padlock.signOut', async (arg?: ContactArg) => {
-    const s = await pickAccount(accounts, arg?.account, vscode.l10n.t('Sign out which account?'), false, (a) => a.state !== 'signedOut');
-    if (s) await accounts.signOut(s.id);
-  });
-  cmd('padlock.setStatus', async (arg?: ContactArg & { show?: PresenceShow; status?: string }) => {
-    const targets = arg?.account ? [accounts.get(arg.account)].filter((x): x is AccountSession => !!x) : accounts.list();
-    if (!targets.length) return vscode.commands.executeCommand('padlock.addAccount');
-    let show = arg?.show;
-    let status = arg?.status;
-    if (!show) {
-      const items: (vscode.QuickPickItem & { show: PresenceShow })[] = [
-        { label: `$(circle-filled) ${vscode.l10n.t('Available')}`, show: 'available' },
-        { label: `$(clock) ${vscode.l10n.t('Away')}`, show: 'away' },
-        { label: `$(circle-slash) ${vscode.l10n.t('Busy')}`, description: vscode.l10n.t('Do not disturb'), show: 'dnd' },
-        { label: `$(circle-outline) ${vscode.l10n.t('Offline')}`, description: vscode.l10n.t('Sign out'), show: 'offline' },
-      ];
-      const pick = await vscode.window.showQuickPick(items, { title: vscode.l10n.t('Set Status') });
-      if (!pick) return;
-      show = pick.show;
-      if (show !== 'offline') {
-        status = await vscode.window.showInputBox({ title: vscode.l10n.t('Status message (optional)'), value: targets[0].presence.status ?? '' });
-        if (status === undefined) return;
-      }
-    }
-    for (const s of targets) {
-      if (show !== 'offline' && s.state === 'signedOut') {
-        await s.setPresence(show, status);
-        await accounts.signIn(s.id);
-      } else await s.setPresence(show, status);
-    }
-  });
-  cmd('padlock.addContact', async (arg?: ContactArg) => {
-    const s = await pickAccount(accounts, arg?.account, vscode.l10n.t('Add the contact to which account?'), true);
-    if (!s) return;
-    const groups = [...new Set([...s.roster.items.values()].flatMap((i) => i.groups))].sort();
-    let group: string | undefined;
-    if (groups.length) {
-      const none = vscode.l10n.t('No group');
-      const create = vscode.l10n.t('New group…');
-      const pick = await vscode.window.showQuickPick([none, ...groups, create], { title: vscode.l10n.t('Add Contact: group') });
-      if (pick === undefined) return;
-      if (pick === create) {
-        group = await vscode.window.showInputBox({ title: vscode.l10n.t('New group name') });
-        if (group === undefined) return;
-      } else if (pick !== none) group = pick;
-    }
-    const jid = arg?.jid ?? (await vscode.window.showInputBox({
-      title: vscode.l10n.t('Add Contact: address'),
-      prompt: vscode.l10n.t("Your contact's XMPP address"),
-      placeHolder: 'name@example.org',
-      validateInput: (v) => (isValidBareUserJid(v.trim()) ? undefined : vscode.l10n.t('Enter an address like name@example.org.')),
-    }));
-    if (!jid) return;
-    const name = await vscode.window.showInputBox({ title: vscode.l10n.t('Add Contact: display name (optional)'), value: '' });
-    if (name === undefined) return;
-    await s.addContact(jid.trim(), name, group);
-  });
-  cmd('padlock.openChat', async (arg?: ContactArg) => {
-    const target = await pickContact(accounts, arg, vscode.l10n.t('Open chat with… (or type an address)'), true);
-    if (target) chats.open(target.session, target.jid);
-  });
-  cmd('padlock.removeContact', async (arg?: ContactArg) => {
-    const target = await pickContact(accounts, arg, vscode.l10n.t('Remove which contact?'));
-    if (!target) return;
-    const remove = vscode.l10n.t('Remove');
-    const ok = await vscode.window.showWarningMessage(
-      vscode.l10n.t('Remove {0} from your contacts?', target.jid),
-      { modal: true, detail: vscode.l10n.t('You will no longer see each other\'s presence.') },
-      remove,
-    );
-    if (ok === remove) await target.session.removeContact(target.jid);
-  });
-  cmd('padlock.renameContact', async (arg?: ContactArg) => {
-    const target = await pickContact(accounts, arg, vscode.l10n.t('Rename which contact?'));
-    if (!target) return;
-    const name = await vscode.window.showInputBox({ title: vscode.l10n.t('Display name for {0}', target.jid), value: target.session.roster.displayName(target.jid) });
-    if (name !== undefined) await target.session.renameContact(target.jid, name);
-  });
-  cmd('padlock.moveContact', async (arg?: ContactArg) => {
-    const target = await pickContact(accounts, arg, vscode.l10n.t('Move which contact?'));
-    if (!target) return;
-    const groups = [...new Set([...target.session.roster.items.values()].flatMap((i) => i.groups))].sort();
-    const none = vscode.l10n.t('No group');
-    const create = vscode.l10n.t('New group…');
-    const pick = await vscode.window.showQuickPick([none, ...groups, create], { title: vscode.l10n.t('Move {0} to group', target.jid) });
-    if (pick === undefined) return;
-    let group: string | undefined = pick === none ? undefined : pick;
-    if (pick === create) {
-      group = await vscode.window.showInputBox({ title: vscode.l10n.t('New group name') });
-      if (!group) return;
-    }
-    await target.session.moveContact(target.jid, group);
-  });
-  cmd('padlock.rerequestAuthorization', async (arg?: ContactArg) => {
-    const target = await pickContact(accounts, arg, vscode.l10n.t('Ask which contact again?'));
-    if (target) await target.session.requestAuthorization(target.jid);
-  });
-  cmd('padlock.showLog', () => channel.show());
-
-  const ready = accounts.init().catch((err) => log.error(`init: ${String(err)}`));
-  return { accounts, chats, contacts, ready, storage: { globalState: context.globalState, logUri: context.logUri, globalStorageUri: context.globalStorageUri } };
-
-  function watchSubscriptions(s: AccountSession): void {
-    s.on('subscriptionRequest', ({ jid }) => void askAuthorization(s, jid));
-    s.on('subscriptionAnswer', ({ jid, answer }) => {
-      const who = plainForNotification(s.roster.displayName(jid), 80);
-      if (answer === 'authorized') void vscode.window.showInformationMessage(vscode.l10n.t('{0} accepted your request: you can now see each other.', who));
-      else void vscode.window.showWarningMessage(vscode.l10n.t('{0} denied your request to add them to your contacts.', who));
-    });
+  const commands = (context.extension.packageJSON.contributes?.commands ?? []) as { command: string }[];
+  for (const { command } of commands) {
+    context.subscriptions.push(vscode.commands.registerCommand(command, (...args: unknown[]) => load().run(command, args)));
   }
+  context.subscriptions.push(
+    vscode.window.registerWebviewViewProvider(
+      CONTACTS_VIEW_ID,
+      { resolveWebviewView: (view, ctx, token) => load().contacts.resolveWebviewView(view, ctx, token) },
+      { webviewOptions: { retainContextWhenHidden: true } },
+    ),
+  );
+  // Chat tabs left open are restored after a reload (VS Code activates us for them).
+  context.subscriptions.push(
+    vscode.window.registerWebviewPanelSerializer('padlock.chat', {
+      deserializeWebviewPanel: async (panel, state) => load().deserializeChat(panel, state),
+    }),
+  );
+  // Sign-in starts right after activation, not inside it.
+  const timer = setTimeout(() => load(), 0);
+  context.subscriptions.push({ dispose: () => clearTimeout(timer) });
 
-  /** Authorize / Deny / Ignore. Ignore (or dismissing) leaves it answerable from the tree. */
-  async function askAuthorization(s: AccountSession, jid: string): Promise<void> {
-    const authorize = vscode.l10n.t('Authorize');
-    const deny = vscode.l10n.t('Deny');
-    const ignore = vscode.l10n.t('Ignore');
-    const pick = await vscode.window.showInformationMessage(
-      vscode.l10n.t('{0} wants to add you ({1}) to their contacts.', plainForNotification(jid, 120), s.jid),
-      authorize,
-      deny,
-      ignore,
-    );
-    if (!s.roster.requests.has(jid)) return; // answered from the tree meanwhile
-    if (pick === authorize) await s.answerRequest(jid, 'authorize').catch((e) => vscode.window.showErrorMessage(String((e as Error).message)));
-    else if (pick === deny) await s.answerRequest(jid, 'deny').catch((e) => vscode.window.showErrorMessage(String((e as Error).message)));
-  }
+  return { load: async () => load().api };
 }
 
 export function deactivate(): void {
-  // Disposables (including every connection) are closed through context.subscriptions.
-}
-
-async function pickAccount(
-  accounts: AccountManager,
-  id: string | undefined,
-  title: string,
-  onlineOnly: boolean,
-  filter: (s: AccountSession) => boolean = () => true,
-): Promise<AccountSession | undefined> {
-  if (id) {
-    const s = accounts.get(id);
-    if (!s) throw new Error(vscode.l10n.t('Unknown account {0}.', id));
-    return s;
-  }
-  const list = accounts.list().filter((s) => (!onlineOnly || s.state === 'online') && filter(s));
-  if (!list.length) {
-    if (!accounts.list().length) {
-      const add = vscode.l10n.t('Add Account');
-      if ((await vscode.window.showInformationMessage(vscode.l10n.t('Add an XMPP account first.'), add)) === add) {
-        await vscode.commands.executeCommand('padlock.addAccount');
-      }
-    } else void vscode.window.showInformationMessage(onlineOnly ? vscode.l10n.t('Sign in to an account first.') : vscode.l10n.t('No account fits.'));
-    return undefined;
-  }
-  if (list.length === 1) return list[0];
-  const pick = await vscode.window.showQuickPick(
-    list.map((s) => ({ label: s.jid, description: s.state, s })),
-    { title },
-  );
-  return pick?.s;
-}
-
-async function pickContact(
-  accounts: AccountManager,
-  arg: ContactArg | undefined,
-  title: string,
-  allowAddress = false,
-): Promise<{ session: AccountSession; jid: string } | undefined> {
-  if (arg?.account && arg.jid) {
-    const session = accounts.get(arg.account);
-    if (!session) throw new Error(vscode.l10n.t('Unknown account {0}.', arg.account));
-    return { session, jid: bareJid(arg.jid) };
-  }
-  type Item = vscode.QuickPickItem & { session: AccountSession; jid: string };
-  const items: Item[] = accounts.list().flatMap((s) =>
-    [...s.roster.items.values()].map((i) => {
-      const p = s.roster.aggregate(i.jid);
-      return {
-        label: `$(${p.show === 'offline' ? 'circle-outline' : 'circle-filled'}) ${s.roster.displayName(i.jid)}`,
-        description: i.jid,
-        detail: accounts.list().length > 1 ? s.jid : undefined,
-        session: s,
-        jid: i.jid,
-      };
-    }),
-  );
-  if (!items.length && !allowAddress) {
-    void vscode.window.showInformationMessage(vscode.l10n.t('No contacts yet. Add one with "Padlock: Add Contact…".'));
-    return undefined;
-  }
-  const online = accounts.list().filter((s) => s.state === 'online');
-  const qp = vscode.window.createQuickPick<Item>();
-  qp.title = title;
-  qp.matchOnDescription = true;
-  qp.items = items;
-  if (allowAddress) {
-    // Anyone can be written to, not only roster contacts: a typed address becomes an item.
-    qp.onDidChangeValue((v) => {
-      const typed = v.trim();
-      const extra: Item[] =
-        isValidBareUserJid(typed) && !items.some((i) => i.jid === bareJid(typed)) && online.length
-          ? online.map((s) => ({ label: `$(comment) ${typed}`, description: vscode.l10n.t('chat with this address from {0}', s.jid), alwaysShow: true, session: s, jid: bareJid(typed) }))
-          : [];
-      qp.items = [...extra, ...items];
-    });
-  }
-  const pick = await new Promise<Item | undefined>((resolve) => {
-    qp.onDidAccept(() => resolve(qp.selectedItems[0]));
-    qp.onDidHide(() => resolve(undefined));
-    qp.show();
-  });
-  qp.dispose();
-  return pick ? { session: pick.session, jid: pick.jid } : undefined;
+  // Every connection is closed through context.subscriptions.
 }

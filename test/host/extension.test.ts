@@ -10,7 +10,7 @@ import assert from 'node:assert/strict';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import * as vscode from 'vscode';
-import type { PadlockApi } from '../../src/host/extension';
+import type { PadlockApi, PadlockEntry } from '../../src/host/extension';
 import type { AccountSession } from '../../src/core/account';
 
 const EXTENSION_ID = 'padlock.padlock-chat';
@@ -67,9 +67,9 @@ suite('extension in the real VS Code host', () => {
   let api: PadlockApi;
 
   suiteSetup(async () => {
-    const ext = vscode.extensions.getExtension<PadlockApi>(EXTENSION_ID);
+    const ext = vscode.extensions.getExtension<PadlockEntry>(EXTENSION_ID);
     assert.ok(ext, `${EXTENSION_ID} not found`);
-    api = await ext.activate();
+    api = await (await ext.activate()).load();
     await api.ready;
   });
 
