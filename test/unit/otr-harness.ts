@@ -1,0 +1,150 @@
+/**
+ * Two OtrLayers back to back in memory: a fake account per side (the `OtrAccount` surface of
+ * AccountSession, with the real OutgoingQueue) and a fake transport that delivers each body,
+ * in order, to the other side's decode(). Tests can tamper with bodies in transit.
+ */
+import { Emitter } from '../../src/core/emitter';
+import { OutgoingQueue } from '../../src/core/queue';
+import { OtrLayer, type OtrAccount, type OtrLayerOptions } from '../../src/core/otr/layer';
+import { MemoryKeyStore, MemoryTagStore, MemoryTrustStore } from '../../src/core/otr/stores';
+import type { Element } from '@xmpp/xml';
+
+export interface Notice {
+  contact: string;
+  text: string;
+  level: string;
+}
+
+interface FakeEvents {
+  notice: Notice;
+  received: { from: string; text: string; encrypted: boolean };
+  wire: { to: string; body: string; extra: string[] };
+  failed: { id: string; reason: string };
+}
+
+export class FakeAccount extends Emitter<FakeEvents> implements OtrAccount {
+  readonly queue = new OutgoingQueue();
+  peer?: FakeAccount;
+  layer!: OtrLayer;
+  readonly notices: Notice[] = [];
+  readonly received: Array<{ from: string; text: string; encrypted: boolean }> = [];
+  /** Every body that left this account (protocol and user messages). */
+  readonly sent: Array<{ body: string; extra: string[] }> = [];
+  /** Transit hook: return the bodies to deliver instead (empty array drops it). */
+  tamper?: (body: string) => string[];
+  private inbox: Promise<void> = Promise.resolve();
+  online = true;
+  private n = 0;
+
+  constructor(
+    readonly jid: string,
+    readonly stores = { keys: new MemoryKeyStore(), trust: new MemoryTrustStore(), tags: new MemoryTagStore() },
+  ) {
+    super();
+    this.queue.on('status', ({ id, status, error }) => {
+      if (status === 'failed') this.emit('failed', { id, reason: error ?? '' });
+    });
+  }
+  get id(): string {
+    return this.jid;
+  }
+
+  attach(opts: Partial<OtrLayerOptions> = {}): OtrLayer {
+    this.layer = new OtrLayer({ account: this, ...this.stores, policy: 'manual', ...opts });
+    return this.layer;
+  }
+
+  system(contact: string, text: string, level: 'info' | 'warning' | 'error' = 'info'): void {
+    const n = { contact, text, level };
+    this.notices.push(n);
+    this.emit('notice', n);
+  }
+
+  async sendWire(to: string, body: string, extra?: Element[]): Promise<void> {
+    this.transmit(to, body, extra);
+  }
+
+  kickQueue(): Promise<void> {
+    return this.queue.flush(async (item) => {
+      const enc = await this.layer.encode(item.to, item);
+      if (enc === 'hold') return 'hold';
+      for (const b of enc.bodies) this.transmit(item.to, b, enc.extra);
+      return 'sent';
+    }, () => false);
+  }
+
+  failQueued(id: string, reason: string): void {
+    this.queue.fail(id, reason);
+  }
+
+  /** What the user does: write a message (goes through the queue and encode()). */
+  send(to: string, text: string): string {
+    const id = `${this.jid}-${++this.n}`;
+    this.queue.enqueue({ id, to, text, ts: Date.now(), persist: false });
+    void this.kickQueue();
+    return id;
+  }
+
+  private transmit(to: string, body: string, extra?: Element[]): void {
+    const names = (extra ?? []).map((e) => `${e.name}:${e.attrs.xmlns}`);
+    this.sent.push({ body, extra: names });
+    this.emit('wire', { to, body, extra: names });
+    const peer = this.peer;
+    if (!peer || !this.online) return;
+    const bodies = this.tamper ? this.tamper(body) : [body];
+    for (const b of bodies) peer.deliver(this.jid, b);
+  }
+
+  /** Delivery into this side, in order (like one XMPP stream). */
+  deliver(from: string, body: string): Promise<void> {
+    const p = this.inbox.then(async () => {
+      await new Promise((r) => setImmediate(r));
+      const dec = await this.layer.decode(from, `${from}/res`, body);
+      if (dec) {
+        const r = { from, text: dec.text, encrypted: (dec as { encrypted?: boolean }).encrypted ?? false };
+        this.received.push(r);
+        this.emit('received', r);
+      }
+    });
+    this.inbox = p.catch(() => {});
+    return p;
+  }
+
+  /** Resolves when everything delivered so far has been decoded. */
+  idle(): Promise<void> {
+    return this.inbox;
+  }
+}
+
+export const ALICE = 'alice@example.org';
+export const BOB = 'bob@example.org';
+
+/** Alice and Bob, wired back to back, each with its own stores (keys pre-generated if given). */
+export function pair(opts: { alice?: Partial<OtrLayerOptions>; bob?: Partial<OtrLayerOptions>; keys?: { alice?: string; bob?: string } } = {}) {
+  const alice = new FakeAccount(ALICE);
+  const bob = new FakeAccount(BOB);
+  alice.peer = bob;
+  bob.peer = alice;
+  if (opts.keys?.alice) alice.stores.keys.keys.set(ALICE, opts.keys.alice);
+  if (opts.keys?.bob) bob.stores.keys.keys.set(BOB, opts.keys.bob);
+  alice.attach(opts.alice);
+  bob.attach(opts.bob);
+  return { alice, bob };
+}
+
+export function waitState(a: FakeAccount, contact: string, state: string, timeoutMs = 10_000): Promise<unknown> {
+  if (a.layer.state(contact) === state) return Promise.resolve();
+  return a.layer.waitFor('state', (e) => e.contact === contact && e.state === state, timeoutMs);
+}
+
+export function waitReceived(a: FakeAccount, text: string, timeoutMs = 10_000): Promise<{ from: string; text: string; encrypted: boolean }> {
+  const hit = a.received.find((r) => r.text === text);
+  if (hit) return Promise.resolve(hit);
+  return a.waitFor('received', (r) => r.text === text, timeoutMs);
+}
+
+export function waitNotice(a: FakeAccount, re: RegExp, timeoutMs = 10_000): Promise<Notice> {
+  const hit = a.notices.find((n) => re.test(n.text));
+  if (hit) return Promise.resolve(hit);
+  return a.waitFor('notice', (n) => re.test(n.text), timeoutMs);
+}

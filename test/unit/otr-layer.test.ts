@@ -1,0 +1,251 @@
+// Two OtrLayers back to back in memory (./otr-harness.ts): AKE, messages, policies, SMP,
+// end/refresh, fingerprints, instance tags, fragmentation. Waits on events, never sleeps.
+import assert from 'node:assert/strict';
+import { before, describe, it } from 'node:test';
+import { generatePackedKey } from '../../src/core/otr/keys';
+import { ALICE, BOB, FakeAccount, pair, waitNotice, waitReceived, waitState } from './otr-harness';
+
+let keyA: string;
+let keyB: string;
+before(async () => {
+  [keyA, keyB] = await Promise.all([generatePackedKey(), generatePackedKey()]);
+});
+
+async function privatePair(opts: Parameters<typeof pair>[0] = {}) {
+  const p = pair({ keys: { alice: keyA, bob: keyB }, ...opts });
+  const a = waitState(p.alice, BOB, 'private-unverified');
+  const b = waitState(p.bob, ALICE, 'private-unverified');
+  await p.alice.layer.start(BOB);
+  await Promise.all([a, b]);
+  return p;
+}
+
+describe('OtrLayer back to back', () => {
+  it('AKE from a query, then encrypted messages both ways with XEP-0364 hints', async () => {
+    const { alice, bob } = pair({ keys: { alice: keyA, bob: keyB } });
+    const fpEvents: string[] = [];
+    alice.layer.on('fingerprint', (e) => fpEvents.push(`${e.kind}:${e.formatted}`));
+    const states: string[] = [];
+    alice.layer.on('state', (e) => states.push(e.state));
+    const up = Promise.all([waitState(alice, BOB, 'private-unverified'), waitState(bob, ALICE, 'private-unverified')]);
+    await alice.layer.start(BOB);
+    await up;
+    assert.deepEqual(states, ['starting', 'private-unverified']);
+    assert.equal(alice.layer.protocolVersion(BOB), 3);
+    // Fingerprints: each sees the other's, formatted like libotr.
+    assert.equal(alice.layer.theirFingerprint(BOB), bob.layer.ownFingerprint());
+    assert.equal(bob.layer.theirFingerprint(ALICE), alice.layer.ownFingerprint());
+    assert.match(alice.layer.ownFingerprint()!, /^([0-9A-F]{8} ){4}[0-9A-F]{8}$/);
+    assert.deepEqual(fpEvents, [`new:${bob.layer.ownFingerprint()}`]);
+    assert.ok(alice.notices.some((n) => /Unverified private conversation with bob@example.org started/.test(n.text)));
+    assert.ok(alice.notices.some((n) => /unrecognised computer/.test(n.text)));
+
+    alice.send(BOB, 'héllo bob ✓');
+    bob.send(ALICE, 'hi alice 🙂');
+    const [r1, r2] = await Promise.all([waitReceived(bob, 'héllo bob ✓'), waitReceived(alice, 'hi alice 🙂')]);
+    assert.equal(r1.encrypted, true);
+    assert.equal(r2.encrypted, true);
+    const data = alice.sent.filter((s) => s.body.startsWith('?OTR:AAMD'));
+    assert.ok(data.length >= 1);
+    for (const d of data) assert.deepEqual(d.extra, ['private:urn:xmpp:carbons:2', 'no-copy:urn:xmpp:hints', 'no-permanent-store:urn:xmpp:hints']);
+    assert.ok(!alice.sent.some((s) => s.body.includes('héllo')), 'plaintext on the wire');
+  });
+
+  it('many messages in a row (key rotation) stay readable in order', async () => {
+    const { alice, bob } = await privatePair();
+    for (let i = 0; i < 20; i++) {
+      alice.send(BOB, `a${i}`);
+      bob.send(ALICE, `b${i}`);
+    }
+    await Promise.all([waitReceived(bob, 'a19'), waitReceived(alice, 'b19')]);
+    assert.deepEqual(bob.received.map((r) => r.text), Array.from({ length: 20 }, (_, i) => `a${i}`));
+    assert.deepEqual(alice.received.map((r) => r.text), Array.from({ length: 20 }, (_, i) => `b${i}`));
+    assert.ok(!alice.notices.some((n) => n.level === 'error') && !bob.notices.some((n) => n.level === 'error'));
+  });
+
+  it('required policy: messages written before the AKE wait, then go out encrypted, in order', async () => {
+    const { alice, bob } = pair({ keys: { alice: keyA, bob: keyB }, alice: { policy: 'required' } });
+    alice.send(BOB, 'secret one');
+    alice.send(BOB, 'secret two');
+    alice.send(BOB, 'secret three');
+    await waitReceived(bob, 'secret three');
+    assert.deepEqual(bob.received.map((r) => [r.text, r.encrypted]), [['secret one', true], ['secret two', true], ['secret three', true]]);
+    assert.ok(!alice.sent.some((s) => /secret/.test(s.body)), 'a message went out in the clear');
+    assert.ok(alice.sent[0]!.body.startsWith('?OTRv23?'), 'a query went out first');
+    assert.ok(alice.notices.some((n) => /waits until the private conversation/.test(n.text)));
+  });
+
+  it('required policy: plaintext from the contact is shown with a warning', async () => {
+    const { alice, bob } = pair({ keys: { alice: keyA, bob: keyB }, alice: { policy: 'required' } });
+    bob.send(ALICE, 'plain hello');
+    const r = await waitReceived(alice, 'plain hello');
+    assert.equal(r.encrypted, false);
+    assert.ok(alice.notices.some((n) => /was not encrypted/.test(n.text)));
+  });
+
+  it('opportunistic: the whitespace tag advertises OTR and the contact starts the AKE', async () => {
+    const { alice, bob } = pair({ keys: { alice: keyA, bob: keyB }, alice: { policy: 'opportunistic' }, bob: { policy: 'opportunistic' } });
+    const up = Promise.all([waitState(alice, BOB, 'private-unverified'), waitState(bob, ALICE, 'private-unverified')]);
+    alice.send(BOB, 'tagged hello');
+    const r = await waitReceived(bob, 'tagged hello');
+    assert.equal(r.encrypted, false, 'the first message is plaintext (opportunistic)');
+    assert.ok(alice.sent[0]!.body.startsWith('tagged hello \t  \t\t\t\t \t \t \t  '), 'whitespace tag appended');
+    await up;
+    alice.send(BOB, 'now private');
+    assert.equal((await waitReceived(bob, 'now private')).encrypted, true);
+  });
+
+  it('manual: a whitespace tag is stripped but does not start anything', async () => {
+    const { alice, bob } = pair({ keys: { alice: keyA, bob: keyB }, alice: { policy: 'opportunistic' } });
+    alice.send(BOB, 'tag only');
+    const r = await waitReceived(bob, 'tag only');
+    assert.equal(r.text, 'tag only');
+    assert.equal(bob.layer.state(ALICE), 'plaintext');
+  });
+
+  it('they end it: finished, sending held with a notice; ending ours refuses the held message', async () => {
+    const { alice, bob } = await privatePair();
+    const fin = waitState(alice, BOB, 'finished');
+    await bob.layer.end(ALICE);
+    await fin;
+    assert.equal(bob.layer.state(ALICE), 'plaintext');
+    assert.ok(alice.notices.some((n) => /bob@example.org has ended the private conversation/.test(n.text)));
+    const failed = alice.waitFor('failed', () => true);
+    const id = alice.send(BOB, 'must not leak');
+    await waitNotice(alice, /was not sent: bob@example.org has ended/);
+    assert.equal(alice.queue.pending().length, 1);
+    await alice.layer.end(BOB);
+    assert.equal((await failed).id, id);
+    assert.equal(alice.layer.state(BOB), 'plaintext');
+    await bob.idle();
+    assert.ok(!alice.sent.some((s) => s.body.includes('must not leak')));
+  });
+
+  it('refresh gives a new AKE; SMP still works after it (patch: SMP state reset per AKE)', async () => {
+    const { alice, bob } = await privatePair();
+    // An SMP run before the refresh leaves the library's SMP state machine behind.
+    const first = bob.layer.waitFor('smp', (e) => e.kind === 'asked');
+    await alice.layer.smpSecret(BOB, 'before');
+    await first;
+    const firstDone = alice.layer.waitFor('smp', (e) => e.kind === 'succeeded' || e.kind === 'failed');
+    await bob.layer.smpRespond(ALICE, 'before');
+    assert.equal((await firstDone).kind, 'succeeded');
+    const refreshed = waitNotice(alice, /conversation with bob@example.org refreshed/);
+    await alice.layer.refresh(BOB);
+    await refreshed;
+    await bob.idle();
+    assert.equal(alice.layer.state(BOB), 'private-verified', 'still verified: same key after the refresh');
+    const asked = bob.layer.waitFor('smp', (e) => e.kind === 'asked');
+    await alice.layer.smpSecret(BOB, 'our secret');
+    await asked;
+    const done = alice.layer.waitFor('smp', (e) => e.kind === 'succeeded' || e.kind === 'failed');
+    await bob.layer.smpRespond(ALICE, 'our secret');
+    assert.equal((await done).kind, 'succeeded');
+  });
+
+  it('SMP with a question: right answer verifies the asker only; wrong answer fails on both sides', async () => {
+    const { alice, bob } = await privatePair();
+    const asked = bob.layer.waitFor('smp', (e) => e.kind === 'asked');
+    await alice.layer.smpQuestion(BOB, 'Where did we meet?', 'Lisbon');
+    const q = await asked;
+    assert.equal(q.question, 'Where did we meet?');
+    assert.equal(q.initiatedBy, 'them');
+    const aDone = alice.layer.waitFor('smp', (e) => e.kind === 'succeeded' || e.kind === 'failed');
+    const bDone = bob.layer.waitFor('smp', (e) => e.kind === 'succeeded' || e.kind === 'failed');
+    const verified = waitState(alice, BOB, 'private-verified');
+    await bob.layer.smpRespond(ALICE, 'Lisbon');
+    assert.deepEqual([(await aDone).kind, (await aDone).initiatedBy], ['succeeded', 'us']);
+    assert.deepEqual([(await bDone).kind, (await bDone).initiatedBy], ['succeeded', 'them']);
+    await verified;
+    assert.equal(bob.layer.state(ALICE), 'private-unverified', 'answering a question does not verify the asker');
+    assert.ok(bob.notices.some((n) => /has authenticated you/.test(n.text)));
+    assert.deepEqual(await alice.layer.knownFingerprints(BOB), [{ fingerprint: bob.layer.ownFingerprint()!.replace(/ /g, '').toLowerCase(), verified: true }]);
+
+    // Wrong answer, other direction.
+    const asked2 = alice.layer.waitFor('smp', (e) => e.kind === 'asked');
+    await bob.layer.smpQuestion(ALICE, 'Colour?', 'blue');
+    await asked2;
+    const a2 = alice.layer.waitFor('smp', (e) => e.kind === 'failed' || e.kind === 'succeeded');
+    const b2 = bob.layer.waitFor('smp', (e) => e.kind === 'failed' || e.kind === 'succeeded');
+    await alice.layer.smpRespond(BOB, 'red');
+    assert.equal((await a2).kind, 'failed');
+    assert.equal((await b2).kind, 'failed');
+    assert.equal(bob.layer.state(ALICE), 'private-unverified');
+  });
+
+  it('SMP abort is reported on both sides', async () => {
+    const { alice, bob } = await privatePair();
+    const asked = bob.layer.waitFor('smp', (e) => e.kind === 'asked');
+    await alice.layer.smpSecret(BOB, 'x');
+    await asked;
+    const aborted = alice.layer.waitFor('smp', (e) => e.kind === 'aborted');
+    await bob.layer.smpAbort(ALICE);
+    const e = await aborted;
+    assert.equal(e.initiatedBy, 'us');
+    assert.equal(e.abortedBy, 'them');
+  });
+
+  it('manual fingerprint verification, and a changed key drops it with a warning', async () => {
+    const { alice, bob } = await privatePair();
+    const fp = alice.layer.theirFingerprint(BOB)!;
+    await alice.layer.setVerified(BOB, fp, true);
+    assert.equal(alice.layer.state(BOB), 'private-verified');
+    // Bob gets a new key (another computer): Alice is warned and the state is unverified.
+    await bob.layer.regenerateKey();
+    await waitState(alice, BOB, 'finished');
+    await alice.layer.end(BOB);
+    const changed = alice.layer.waitFor('fingerprint', () => true);
+    const up = waitState(alice, BOB, 'private-unverified');
+    await bob.layer.start(ALICE);
+    const ev = await changed;
+    await up;
+    assert.equal(ev.kind, 'changed');
+    assert.equal(ev.formatted, bob.layer.ownFingerprint());
+    assert.notEqual(ev.formatted, fp);
+    assert.ok(alice.notices.filter((n) => /unrecognised computer/.test(n.text)).length >= 2);
+    const known = await alice.layer.knownFingerprints(BOB);
+    assert.equal(known.length, 2);
+    assert.deepEqual(known.map((k) => k.verified), [true, false]);
+  });
+
+  it('a contact that comes back with a new instance tag can start again (patch: arlolra/otr#66)', async () => {
+    const { alice, bob } = await privatePair();
+    // Bob's client restarts: same key, new instance tag (a fresh tag store), no OTR state.
+    const bob2 = new FakeAccount(BOB, { keys: bob.stores.keys, trust: bob.stores.trust, tags: new (bob.stores.tags.constructor as new () => typeof bob.stores.tags)() });
+    bob2.attach();
+    bob2.peer = alice;
+    alice.peer = bob2;
+    await bob2.layer.whenReady();
+    const up = waitState(bob2, ALICE, 'private-unverified');
+    const aliceRefreshed = waitNotice(alice, /Unverified private conversation with bob@example.org (started|refreshed)/);
+    await bob2.layer.start(ALICE);
+    await up;
+    await aliceRefreshed;
+    await waitState(alice, BOB, 'private-unverified');
+    await alice.idle();
+    bob2.send(ALICE, 'from the new instance');
+    alice.send(BOB, 'to the new instance');
+    await Promise.all([waitReceived(alice, 'from the new instance'), waitReceived(bob2, 'to the new instance')]);
+    // And the other way round: Alice starts, the new instance answers.
+    const bob3 = new FakeAccount(BOB, { keys: bob.stores.keys, trust: bob.stores.trust, tags: new (bob.stores.tags.constructor as new () => typeof bob.stores.tags)() });
+    bob3.attach();
+    bob3.peer = alice;
+    alice.peer = bob3;
+    const up3 = waitState(bob3, ALICE, 'private-unverified');
+    await alice.layer.refresh(BOB);
+    await up3;
+    bob3.send(ALICE, 'hello from bob3');
+    await waitReceived(alice, 'hello from bob3');
+  });
+
+  it('a 64 KB message is fragmented and reassembled', async () => {
+    const { alice, bob } = await privatePair();
+    const big = 'ü€'.repeat(16 * 1024) + 'END'; // 32 K chars, 80 KB of UTF-8
+    alice.send(BOB, big);
+    const r = await waitReceived(bob, big, 20_000);
+    assert.equal(r.encrypted, true);
+    const frags = alice.sent.filter((s) => s.body.startsWith('?OTR|'));
+    assert.ok(frags.length > 10, `fragments: ${frags.length}`);
+    assert.ok(frags.every((f) => f.body.length <= 4100));
+  });
+});

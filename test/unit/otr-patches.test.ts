@@ -1,0 +1,135 @@
+// Regression tests for each change in patches/otr+0.2.16.patch (the `otr` library, 0.2.16).
+import assert from 'node:assert/strict';
+import { before, describe, it } from 'node:test';
+import { randomBytes } from 'node:crypto';
+import { generatePackedKey } from '../../src/core/otr/keys';
+import { BigIntLib as B, CONST } from '../../src/core/otr/lib';
+import { ALICE, BOB, pair, waitNotice, waitReceived, waitState } from './otr-harness';
+
+let keyA: string;
+let keyB: string;
+before(async () => {
+  [keyA, keyB] = await Promise.all([generatePackedKey(), generatePackedKey()]);
+});
+
+describe('patch 1: native powMod (bigint.js)', () => {
+  const N = B.str2bigInt(CONST_N(), 16);
+  it('is applied and agrees with the pure-JS code on random and edge inputs', () => {
+    assert.equal(typeof B.jsPowMod, 'function', 'the patch is not applied (run npm install / patch-package)');
+    assert.ok(B.nativePowMod!(B.str2bigInt('2', 10), B.randBigInt(320), N), 'native path taken for the OTR group');
+    for (let i = 0; i < 16; i++) {
+      const x = B.randBigInt(1 + ((i * 37) % 1700));
+      const y = B.randBigInt(1 + ((i * 53) % 1600));
+      const a = B.powMod(x, y, N);
+      const b = B.jsPowMod!(x, y, N);
+      assert.ok(B.equals(a, b), `mismatch at ${i}`);
+      assert.equal(a.length, b.length, 'same array shape as the original');
+    }
+    // Edge cases fall back to JS: base 0/1/n-1/n, exponent 0, small or even modulus.
+    const one = B.str2bigInt('1', 10);
+    const zero = B.str2bigInt('0', 10);
+    for (const [x, y, n] of [
+      [zero, B.randBigInt(100), N],
+      [one, B.randBigInt(100), N],
+      [B.str2bigInt('5', 10), zero, N],
+      [N, B.randBigInt(100), N],
+      [B.randBigInt(200), B.randBigInt(100), B.str2bigInt('1000003', 10)],
+      [B.randBigInt(200), B.randBigInt(100), B.str2bigInt(randomBytes(80).toString('hex') + '0', 16)],
+    ] as const) {
+      assert.ok(B.equals(B.powMod(x, y, n), B.jsPowMod!(x, y, n)));
+    }
+  });
+  it('makes a 1536-bit modexp fast (< 10 ms)', () => {
+    const x = B.randBigInt(1530);
+    const y = B.randBigInt(1536);
+    const t0 = performance.now();
+    for (let i = 0; i < 10; i++) B.powMod(x, y, N);
+    assert.ok((performance.now() - t0) / 10 < 10);
+  });
+});
+
+function CONST_N(): string {
+  // The D-H group of OTR v3 "Diffie-Hellman" (RFC 3526 group 5), as the library holds it.
+  return (CONST as unknown as { N?: string }).N ?? require('otr/lib/const.js').N;
+}
+
+describe('patch 2: data message counter is remembered only after the MAC verifies', () => {
+  it('a forged message with a huge counter does not make later genuine messages fail', async () => {
+    const { alice, bob } = pair({ keys: { alice: keyA, bob: keyB } });
+    await alice.layer.start(BOB);
+    await Promise.all([waitState(alice, BOB, 'private-unverified'), waitState(bob, ALICE, 'private-unverified')]);
+    await Promise.all([alice.idle(), bob.idle()]);
+    // Capture a genuine data message, raise its counter to the maximum, break the MAC.
+    let captured = '';
+    alice.tamper = (body) => {
+      if (!captured && body.startsWith('?OTR:AAMD')) captured = body;
+      return [body];
+    };
+    alice.send(BOB, 'first');
+    await waitReceived(bob, 'first');
+    alice.tamper = undefined;
+    const raw = Buffer.from(captured.slice(5, -1), 'base64');
+    // v3 data: ver(2) type(1) tags(8) flags(1) keyids(4+4) MPI(4+len) ctr(8) ...
+    const mpiLen = raw.readUInt32BE(2 + 1 + 8 + 1 + 8);
+    const ctrAt = 2 + 1 + 8 + 1 + 8 + 4 + mpiLen;
+    raw.fill(0x7f, ctrAt, ctrAt + 8);
+    const forged = `?OTR:${raw.toString('base64')}.`;
+    await bob.deliver(ALICE, forged);
+    await waitNotice(bob, /could not be decrypted \(MACs do not match\)/);
+    alice.send(BOB, 'second');
+    assert.equal((await waitReceived(bob, 'second')).encrypted, true);
+  });
+});
+
+describe('patch 3: error() reports the real reason locally, the generic text to the peer', () => {
+  it('the user sees why; the peer sees no detail', async () => {
+    const { alice, bob } = pair({ keys: { alice: keyA, bob: keyB } });
+    await alice.layer.start(BOB);
+    await Promise.all([waitState(alice, BOB, 'private-unverified'), waitState(bob, ALICE, 'private-unverified')]);
+    await Promise.all([alice.idle(), bob.idle()]);
+    let captured = '';
+    alice.tamper = (body) => {
+      if (!captured && body.startsWith('?OTR:AAMD')) captured = body;
+      return [];
+    };
+    alice.send(BOB, 'held back in transit');
+    await alice.waitFor('wire', (w) => w.body.startsWith('?OTR:AAMD'));
+    alice.tamper = undefined;
+    // Bob ends; the message that was delayed in transit now arrives: unreadable in plaintext state.
+    await bob.layer.end(ALICE);
+    await bob.deliver(ALICE, captured);
+    await waitNotice(bob, /could not be decrypted \(Received an unreadable encrypted message\)/);
+    const err = bob.sent.find((s) => s.body.startsWith('?OTR Error:'));
+    assert.equal(err?.body, '?OTR Error:An OTR error has occurred.');
+  });
+});
+
+// Patch 4 (SMP reset on every AKE) is covered by "refresh gives a new AKE; SMP still works
+// after it" and patch 5 (new instance tags, arlolra/otr#66) by "a contact that comes back
+// with a new instance tag can start again", both in otr-layer.test.ts.
+
+describe('patch 6: key ids and fresh D-H keys on every AKE (refresh)', () => {
+  it('after messages (rotated keys) and a refresh from either side, messages still decrypt both ways', async () => {
+    const { alice, bob } = pair({ keys: { alice: keyA, bob: keyB } });
+    await alice.layer.start(BOB);
+    await Promise.all([waitState(alice, BOB, 'private-unverified'), waitState(bob, ALICE, 'private-unverified')]);
+    for (let round = 0; round < 3; round++) {
+      for (let i = 0; i < 3; i++) {
+        alice.send(BOB, `r${round} a${i}`);
+        bob.send(ALICE, `r${round} b${i}`);
+      }
+      await Promise.all([waitReceived(bob, `r${round} a2`), waitReceived(alice, `r${round} b2`)]);
+      const who = round % 2 ? bob : alice;
+      const refreshed = waitNotice(who === alice ? bob : alice, new RegExp(`refreshed`));
+      await who.layer.refresh(who === alice ? BOB : ALICE);
+      await refreshed;
+      await Promise.all([alice.idle(), bob.idle()]);
+      alice.notices.length = 0;
+      bob.notices.length = 0;
+    }
+    alice.send(BOB, 'final a');
+    bob.send(ALICE, 'final b');
+    await Promise.all([waitReceived(bob, 'final a'), waitReceived(alice, 'final b')]);
+    assert.ok(![...alice.notices, ...bob.notices].some((n) => n.level === 'error'), JSON.stringify([...alice.notices, ...bob.notices]));
+  });
+});
