@@ -1,0 +1,46 @@
+/**
+ * Regression test for patches/@xmpp+stream-management+0.14.0.patch: the XEP-0198 inbound
+ * counter must start at the <enabled/> element itself. Upstream reset it a microtask later,
+ * after stanzas from the same read had been counted, so the client acknowledged fewer stanzas
+ * than it had handled and Prosody closed the stream ("The client says it handled N new
+ * stanzas, but we sent M").
+ */
+import assert from 'node:assert/strict';
+import { EventEmitter } from 'node:events';
+import { describe, it } from 'node:test';
+import { xml } from '@xmpp/client';
+// @ts-expect-error untyped ESM module, bundled by esbuild
+import streamManagement from '@xmpp/stream-management';
+
+const NS = 'urn:xmpp:sm:3';
+
+describe('XEP-0198 inbound counter (patched @xmpp/stream-management)', () => {
+  it('counts every stanza that arrives right after <enabled/>, in the same tick', async () => {
+    const entity = Object.assign(new EventEmitter(), {
+      sent: [] as string[],
+      async send(el: { toString(): string }) {
+        this.sent.push(el.toString());
+      },
+      hook() {},
+    });
+    const incoming: ((ctx: { stanza: unknown }, next: () => Promise<void>) => Promise<void>)[] = [];
+    let feature: ((ctx: unknown, next: () => Promise<void>) => Promise<void>) | undefined;
+    const sm = streamManagement({
+      entity,
+      middleware: { use: (fn: (typeof incoming)[number]) => incoming.push(fn), filter: () => {} },
+      streamFeatures: { use: (_name: string, _ns: string, fn: typeof feature) => (feature = fn) },
+    });
+    assert.ok(feature, 'the stream feature was registered');
+    const negotiation = feature({ entity }, async () => {}); // resource binding done
+    await new Promise((r) => setImmediate(r)); // <enable/> is on its way
+    assert.ok(entity.sent.some((s) => s.includes('<enable')), 'the client asked to enable stream management');
+    // The server's <enabled/> and two stanzas, parsed from one read: synchronous, in order.
+    entity.emit('nonza', xml('enabled', { xmlns: NS, id: 'sm-1', resume: 'true' }));
+    void incoming[0]!({ stanza: xml('message', { from: 'a@localhost/x' }, xml('body', {}, '1')) }, async () => {});
+    void incoming[0]!({ stanza: xml('presence', { from: 'b@localhost/y' }) }, async () => {});
+    await negotiation;
+    assert.equal(sm.enabled, true);
+    assert.equal(sm.inbound, 2, 'both stanzas after <enabled/> are counted');
+    entity.emit('disconnect'); // clears the library's ack timers
+  });
+});
