@@ -128,25 +128,50 @@ export async function webviewFrame(
 }
 
 /**
+ * Opens the command palette with F1. The key goes to whatever has focus; while a webview that has
+ * focus is still loading, the workbench does not see it, so F1 is pressed again (bounded) until
+ * the palette shows.
+ */
+export async function openPalette(page: Page, timeoutMs = 15_000): Promise<void> {
+  const input = page.locator('.quick-input-widget input.input');
+  const deadline = Date.now() + timeoutMs;
+  await page.locator('.monaco-workbench').focus().catch(() => {});
+  while (!(await input.isVisible())) {
+    if (Date.now() > deadline) throw new Error('F1 did not open the command palette');
+    await page.keyboard.press('F1');
+    await input.waitFor({ state: 'visible', timeout: 1000 }).catch(() => {});
+  }
+}
+
+/**
  * Switches the color theme through the palette ("Preferences: Color Theme"), picking by exact label,
  * and waits until the workbench wears it. `kind` is the workbench class of the theme type.
  *
  * Needed because a workbench opened with extensionDevelopmentPath ignores `workbench.colorTheme`
- * from settings.json (user or workspace) in code-server 4.100.3 and follows the browser's
- * preferred scheme instead (headless Chromium: light).
+ * from settings.json (user or workspace) in code-server 4.100.3: it stays on "Light+" (seen
+ * even with prefers-color-scheme: dark emulated); without extensionDevelopmentPath the setting works.
  */
 export async function setColorTheme(page: Page, label: string, kind: 'vs' | 'vs-dark' | 'hc-black' | 'hc-light', timeoutMs = 15_000): Promise<void> {
   const input = page.locator('.quick-input-widget input.input');
-  if (!(await input.isVisible())) {
-    await page.locator('.monaco-workbench').focus().catch(() => {});
-    await page.keyboard.press('F1');
-  }
-  await input.waitFor({ state: 'visible', timeout: timeoutMs });
   const row = (text: string) =>
     page.locator('.quick-input-list .monaco-list-row').filter({ has: page.locator('.label-name', { hasText: new RegExp(`^${text}$`) }) }).first();
-  await input.fill('>Preferences: Color Theme');
-  await row('Preferences: Color Theme').click({ timeout: timeoutMs });
-  // The theme picker reuses the widget and previews the focused theme; pick by exact label.
+  const deadline = Date.now() + timeoutMs;
+  // The picker lists the themes registered when it opens: right after the workbench appears the
+  // built-in theme extensions may not be registered yet (it then only offers "Browse Additional
+  // Color Themes..."). Close and reopen it until it lists them, within the deadline.
+  for (;;) {
+    await openPalette(page, timeoutMs);
+    await input.fill('>Preferences: Color Theme');
+    await row('Preferences: Color Theme').click({ timeout: timeoutMs });
+    const listed = await row('Light Modern')
+      .waitFor({ state: 'visible', timeout: Math.max(1, Math.min(3000, deadline - Date.now())) })
+      .then(() => true, () => false);
+    if (listed) break;
+    if (Date.now() > deadline) throw new Error('the color theme picker never listed the built-in themes');
+    await page.keyboard.press('Escape');
+    await page.locator('.quick-input-widget').waitFor({ state: 'hidden', timeout: timeoutMs });
+  }
+  // The picker previews the focused theme; pick by exact label.
   await input.fill(label);
   await row(label).click({ timeout: timeoutMs });
   await page.locator('.quick-input-widget').waitFor({ state: 'hidden', timeout: timeoutMs });

@@ -56,20 +56,21 @@ export async function startDemoBot(
  */
 export async function befriend(
   server: Pick<ProsodyServer, 'host' | 'port' | 'domain' | 'caPem'>,
-  a: { user: string; password: string; name?: string },
-  b: { user: string; password: string; name?: string },
+  a: { user: string; password: string; name?: string; group?: string },
+  b: { user: string; password: string; name?: string; group?: string },
 ): Promise<void> {
   const ca = await connectClient({ server, user: a.user, password: a.password, resource: 'setup', acceptSubscriptions: true });
   const cb = await connectClient({ server, user: b.user, password: b.password, resource: 'setup', acceptSubscriptions: true });
   try {
-    const item = (jid: string, name?: string) =>
-      xml('iq', { type: 'set' }, xml('query', { xmlns: 'jabber:iq:roster' }, xml('item', { jid, ...(name ? { name } : {}) })));
+    /** `b` as an item of a's roster (with b's name and group), and the other way round. */
+    const item = (jid: string, name?: string, group?: string) =>
+      xml('iq', { type: 'set' }, xml('query', { xmlns: 'jabber:iq:roster' }, xml('item', { jid, ...(name ? { name } : {}) }, group ? xml('group', {}, group) : undefined)));
     // Roster pushes go only to "interested resources", those that requested the roster
     // (RFC 6121 §2.1.6 / §2.2): ask first, or the completion below is never seen.
     const get = () => xml('iq', { type: 'get' }, xml('query', { xmlns: 'jabber:iq:roster' }));
     await Promise.all([ca.iq(get()), cb.iq(get())]);
-    await ca.iq(item(cb.bareJid, b.name));
-    await cb.iq(item(ca.bareJid, a.name));
+    await ca.iq(item(cb.bareJid, b.name, b.group));
+    await cb.iq(item(ca.bareJid, a.name, a.group));
     await ca.subscribe(cb.bareJid);
     // Done when each side's server has pushed the item with subscription "both" (RFC 6121
     // §2.1.6 roster push after §3.1.5/§3.1.6): the handshake completed both ways.

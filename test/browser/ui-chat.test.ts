@@ -1,0 +1,182 @@
+/**
+ * 1:1 chat as a user sees it in a real VS Code (code-server 4.100.3 + Debian Chromium) against a
+ * real Prosody: alice (provisioned, signed in) chats with bob (the demo bot); mallory, another
+ * contact driven by a script client, sends hostile text that must be shown literally.
+ *
+ * Screenshots: docs/screenshots/chat.png, docs/screenshots/hostile.png.
+ */
+import assert from 'node:assert/strict';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import type { FrameLocator, Page, Request } from 'playwright-core';
+import { launchBrowser, openViewContainer, setColorTheme, waitForWorkbench, webviewFrame, type Browser } from '../support/browser';
+import { removeOnExit } from '../support/cleanup';
+import { repoRoot, startCodeServer, type CodeServer } from '../support/codeServer';
+import { befriend, startDemoBot, type DemoBot } from '../support/demoBot';
+import { startProsody, type ProsodyServer } from '../support/prosody';
+import { accountsFor, writeProvisionFile } from '../support/provision';
+import { connectClient, type ScriptClient } from '../support/xmppClient';
+
+const SHOTS = join(repoRoot, 'docs', 'screenshots');
+const USERS = { alice: 'alice-chat-pw', bob: 'bob-chat-pw', mallory: 'mallory-chat-pw' };
+const HOSTILE = [
+  `<img src=x onerror="document.title='pwned'">`,
+  '<script>alert(1)</script>',
+  '![x](http://127.0.0.1:9/x.png)',
+];
+
+let server: ProsodyServer;
+let work: string | undefined;
+let codeServer: CodeServer | undefined;
+let browser: Browser | undefined;
+let bot: DemoBot | undefined;
+let mallory: ScriptClient | undefined;
+let page: Page;
+let tree: FrameLocator;
+const requests: Request[] = [];
+
+/** Makes alice and `user` mutual contacts. */
+async function befriendAlice(user: 'bob' | 'mallory', name: string): Promise<void> {
+  await befriend(server, { user: 'alice', password: USERS.alice }, { user, password: USERS[user], name });
+}
+
+/** Opens a contact's chat by clicking the contact in the tree; returns the panel's frame. */
+async function openChat(title: string, jid: string): Promise<FrameLocator> {
+  await tree.locator(`.row-contact[title="${jid}"]`).click();
+  await page.locator('.tabs-container .tab.active', { hasText: title }).waitFor({ state: 'visible' });
+  const chat = await webviewFrame(page, title, { has: 'body.loaded' });
+  await chat.locator('textarea.composer-input').waitFor({ state: 'visible' });
+  return chat;
+}
+
+/** Text of every message body in the list, in order. */
+const bodies = (chat: FrameLocator, cls: 'msg-in' | 'msg-out') => chat.locator(`.messages .${cls} .msg-body`).allTextContents();
+
+describe('1:1 chat (code-server UI)', { timeout: 120_000 }, () => {
+  before(async () => {
+    mkdirSync(SHOTS, { recursive: true });
+    server = await startProsody({ users: USERS });
+    await befriendAlice('bob', 'Bob');
+    await befriendAlice('mallory', 'Mallory');
+    [bot, mallory] = await Promise.all([
+      startDemoBot(server, { user: 'bob', password: USERS.bob, reply: (body) => `Got ${body.length} characters: ${body}` }),
+      connectClient({ server, user: 'mallory', password: USERS.mallory, resource: 'script' }),
+    ]);
+
+    work = mkdtempSync(join(tmpdir(), 'padlock-ui-chat-'));
+    removeOnExit(work); // holds provision.json (a password)
+    const provisionFile = writeProvisionFile(work, accountsFor(server, { alice: USERS.alice }));
+    [codeServer, browser] = await Promise.all([
+      startCodeServer({ extensionDevelopmentPath: repoRoot, env: { PADLOCK_PROVISION_FILE: provisionFile } }),
+      launchBrowser(),
+    ]);
+    page = browser.page;
+    // Every request of every frame (workbench, webview shells, webview content).
+    browser.context.on('request', (r) => requests.push(r));
+    await page.goto(codeServer.url);
+    await waitForWorkbench(page);
+    // Once Padlock's activity-bar entry shows, extension contributions (the built-in themes
+    // too) are registered: switch to the default dark theme for the screenshots, then open it.
+    await page.locator('.activitybar li.action-item:has(> a[aria-label^="Padlock Chat"])').waitFor({ state: 'visible', timeout: 30_000 });
+    await setColorTheme(page, 'Dark Modern', 'vs-dark');
+    await openViewContainer(page, 'Padlock Chat');
+    tree = await webviewFrame(page, /Contacts/, { has: '[role="tree"]', timeoutMs: 30_000 });
+    await tree.locator('.row-contact[title="bob@localhost"] .presence-available').waitFor({ state: 'visible', timeout: 30_000 });
+  });
+
+  after(async () => {
+    await browser?.close();
+    await codeServer?.stop();
+    await Promise.all([mallory?.stop(), bot?.stop()]);
+    await server?.kill();
+    if (work) rmSync(work, { recursive: true, force: true });
+  });
+
+  it('Enter sends exactly the typed text, the reply appears, and the message is marked delivered', async () => {
+    const chat = await openChat('Bob', 'bob@localhost');
+    const text = `Hello Bob <b>&amp;</b> "quotes" ünïcödé ${Date.now()}`;
+    const input = chat.locator('textarea.composer-input');
+    await input.click();
+    await page.keyboard.type(text);
+    await page.keyboard.press('Enter');
+
+    const heard = await bot!.client.waitForMessage((m) => m.from.startsWith('alice@localhost/'));
+    assert.equal(heard.body, text);
+    assert.equal(await input.inputValue(), '', 'the composer is cleared after sending');
+
+    const reply = chat.locator('.messages .msg-in .msg-body', { hasText: `Got ${text.length} characters` });
+    await reply.waitFor({ state: 'visible' });
+    assert.equal(await reply.textContent(), `Got ${text.length} characters: ${text}`);
+    // Own message: shown as sent by "Me", then marked delivered by bob's receipt (XEP-0184).
+    const own = chat.locator('.messages .msg-out').filter({ has: chat.locator('.msg-body', { hasText: text }) });
+    await own.locator('.msg-status.status-delivered').waitFor({ state: 'visible' });
+    assert.equal(await own.locator('.msg-status').getAttribute('aria-label'), 'Delivered');
+    assert.equal(await own.locator('.sender').textContent(), 'Me');
+    // The request for a receipt was really in the stanza bob got.
+    assert.ok(heard.el.getChild('request', 'urn:xmpp:receipts'), 'the message asked for a receipt');
+  });
+
+  it('Shift+Enter makes a new line: a two-line message arrives as such', async () => {
+    const chat = await webviewFrame(page, 'Bob', { has: 'body.loaded' });
+    await chat.locator('textarea.composer-input').click();
+    await page.keyboard.type('first line');
+    await page.keyboard.press('Shift+Enter');
+    await page.keyboard.type('second line');
+    assert.equal(await chat.locator('textarea.composer-input').inputValue(), 'first line\nsecond line', 'Shift+Enter did not send');
+    await page.keyboard.press('Enter');
+    const heard = await bot!.client.waitForMessage((m) => m.from.startsWith('alice@localhost/'));
+    assert.equal(heard.body, 'first line\nsecond line');
+    const reply = chat.locator('.messages .msg-in .msg-body', { hasText: 'Got 22 characters' });
+    await reply.waitFor({ state: 'visible' });
+    assert.equal(await reply.textContent(), 'Got 22 characters: first line\nsecond line');
+    const out = await bodies(chat, 'msg-out');
+    assert.equal(out.at(-1), 'first line\nsecond line');
+    await chat.locator('.messages .msg-out').last().locator('.msg-status.status-delivered').waitFor({ state: 'visible' });
+    await page.mouse.move(900, 200);
+    await page.screenshot({ path: join(SHOTS, 'chat.png') });
+  });
+
+  it('hostile HTML, script and markdown-image text from a contact is shown literally and runs nothing', async () => {
+    const chat = await openChat('Mallory', 'mallory@localhost');
+    const before = requests.length;
+    for (const payload of HOSTILE) await mallory!.sendMessage('alice@localhost', payload);
+    const incoming = chat.locator('.messages .msg-in');
+    await incoming.nth(HOSTILE.length - 1).waitFor({ state: 'visible' });
+    assert.deepEqual(await bodies(chat, 'msg-in'), HOSTILE);
+
+    // Nothing became markup: no element of these kinds anywhere in the message list.
+    assert.equal(await chat.locator('.messages img, .messages script, .messages iframe, .messages object, .messages embed').count(), 0);
+    const titles = await chat.locator(':root').evaluate(() => document.title);
+    assert.notEqual(titles, 'pwned');
+    assert.notEqual(await page.title(), 'pwned');
+    // The listener is live (it saw the panel's own resources load) and saw nothing for 127.0.0.1:9.
+    assert.ok(requests.some((r) => r.url().includes('/out/webview/chat.js')), 'request listener saw the chat webview load');
+    const bad = requests.filter((r) => r.url().includes('127.0.0.1:9/') || /\/x(\.png)?$/.test(new URL(r.url()).pathname));
+    assert.deepEqual(bad.map((r) => r.url()), []);
+    assert.ok(requests.length >= before);
+    await page.mouse.move(900, 200);
+    await page.screenshot({ path: join(SHOTS, 'hostile.png') });
+  });
+
+  it('closing and reopening the chat shows the history again (from disk)', async () => {
+    const bobTab = page.locator('.tabs-container .tab', { hasText: 'Bob' });
+    await bobTab.click();
+    await page.locator('.tabs-container .tab.active', { hasText: 'Bob' }).waitFor();
+    const before = await webviewFrame(page, 'Bob', { has: 'body.loaded' });
+    const outBefore = await bodies(before, 'msg-out');
+    const inBefore = await bodies(before, 'msg-in');
+    assert.equal(outBefore.length, 2);
+    assert.equal(inBefore.length, 2);
+
+    await bobTab.locator('.tab-actions .codicon-close').click();
+    await bobTab.waitFor({ state: 'detached' });
+    const chat = await openChat('Bob', 'bob@localhost');
+    await chat.locator('.messages .msg-in').nth(1).waitFor({ state: 'visible' });
+    assert.deepEqual(await bodies(chat, 'msg-out'), outBefore);
+    assert.deepEqual(await bodies(chat, 'msg-in'), inBefore);
+    // Delivery marks come back from history too.
+    assert.equal(await chat.locator('.messages .msg-out .msg-status.status-delivered').count(), 2);
+  });
+});
