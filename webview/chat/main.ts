@@ -17,10 +17,28 @@ import {
   type ConnectionState,
   type MessageStatus,
   type MessageView,
+  type OtrPolicyView,
+  type OtrView,
   type PresenceShow,
+  type SystemAction,
 } from '../../src/shared/protocol';
 import { announce, append, h, icon, replaceChildren } from '../shared/dom';
 import { createWebviewIpc, loadState, saveState } from '../shared/ipc';
+import { showMenu, type MenuItem } from '../shared/menu';
+import {
+  ACTION_ICON,
+  POLICY_HINT,
+  POLICY_LABEL,
+  UNAVAILABLE,
+  actionLabel,
+  composerNotice,
+  historyLabel,
+  isPrivate,
+  mayPersistDraft,
+  padlockActions,
+  padlockLook,
+  type OtrViewExt,
+} from './otr';
 import {
   GROUP_GAP_MS,
   PRESENCE_ICON,
@@ -60,8 +78,8 @@ interface ViewState {
   fromBottom?: number;
 }
 const viewState = loadState<ViewState>({ draft: '' });
-/** Set to false by the OTR work when the conversation is private. */
-const persistDraft = true;
+/** False while the conversation is (meant to be) private: its plaintext must not land in webview state. */
+let persistDraft = true;
 
 // ---------------------------------------------------------------------------------------------
 // Layout
@@ -73,18 +91,30 @@ const nameEl = h('h1', { class: 'contact-name' });
 const jidEl = h('span', { class: 'contact-jid' });
 const presenceText = h('span', { class: 'presence-text' });
 const statusEl = h('span', { class: 'status-text' });
+// The OTR padlock (Jitsi's "Encrypt chat with OTR" button): its look, tooltip and accessible
+// name follow the conversation's state (renderOtr); a click opens the private-conversation menu.
+const padlockGlyph = h('span', { class: 'padlock-glyph', 'aria-hidden': 'true' }, icon('unlock'));
 const padlock = h(
   'vscode-button',
-  // Placeholder for the OTR padlock (a later issue): shows "not private" and does nothing yet.
-  { id: 'padlock', appearance: 'icon', title: 'Not private', 'aria-label': 'Not private' },
-  icon('unlock'),
+  {
+    id: 'padlock',
+    appearance: 'icon',
+    title: 'Not private',
+    'aria-label': 'Private conversation: Not private',
+    'aria-haspopup': 'menu',
+    on: { click: () => openPadlockMenu() },
+  },
+  padlockGlyph,
 );
+const otrLabel = h('span', { class: 'otr-label' }, 'Not private');
+const otrHistory = h('span', { class: 'otr-history', hidden: true });
+const otrStatus = h('div', { class: 'otr-status', 'aria-hidden': 'true' }, otrLabel, otrHistory);
 const header = h(
   'header',
   { class: 'chat-header' },
   presenceIcon,
   h('div', { class: 'who' }, nameEl, h('div', { class: 'sub' }, jidEl, h('span', { class: 'sep', 'aria-hidden': 'true' }, '·'), presenceText, statusEl)),
-  h('div', { class: 'header-actions' }, padlock),
+  h('div', { class: 'header-actions' }, otrStatus, padlock),
 );
 const connectionBar = h('div', { class: 'connection-bar', role: 'status', hidden: true });
 
@@ -112,6 +142,8 @@ const textarea = h('textarea', {
 });
 const counter = h('span', { class: 'counter', 'aria-live': 'polite' });
 const sendButton = h('vscode-button', { class: 'send', title: 'Send (Enter)', on: { click: () => void send() } }, 'Send');
+/** Why messages wait (contact ended the private conversation, required policy, ...). Text only; the typed text stays. */
+const composerNote = h('div', { class: 'composer-note', role: 'status', hidden: true });
 const composer = h(
   'footer',
   { class: 'composer' },
@@ -120,7 +152,7 @@ const composer = h(
   h('span', { id: 'composer-hint', class: 'visually-hidden' }, 'Enter sends, Shift+Enter starts a new line.'),
 );
 
-app.append(header, connectionBar, h('div', { class: 'scroll-area' }, scroller, jumpButton), typingLine, composer);
+app.append(header, connectionBar, h('div', { class: 'scroll-area' }, scroller, jumpButton), typingLine, composerNote, composer);
 
 // ---------------------------------------------------------------------------------------------
 // Model
@@ -228,7 +260,7 @@ function renderMessage(i: number): HTMLElement {
       'div',
       { class: ['system', `system-${level}`], role: 'listitem', 'data-id': m.id },
       icon(level === 'error' ? 'error' : level === 'warning' ? 'warning' : 'info'),
-      h('span', { class: 'system-text' }, renderBody(m.text)),
+      h('span', { class: 'system-text' }, renderBody(m.text), m.action ? actionButton(m.action.label, m.action.command) : null),
       h('time', { class: 'time', datetime: new Date(m.ts).toISOString(), title: formatFull(m.ts) }, formatTime(m.ts)),
     );
   }
@@ -246,6 +278,7 @@ function renderMessage(i: number): HTMLElement {
     { class: 'msg-meta' },
     h('span', { class: ['sender', cont && 'visually-hidden'], title: own ? chat?.accountJid : chat?.jid }, sender),
     h('time', { class: 'time', datetime: new Date(m.ts).toISOString(), title: formatFull(m.ts) }, formatTime(m.ts)),
+    m.private ? icon('lock-small', 'Private (encrypted with OTR)', 'msg-private') : null,
     own && m.status ? statusIcon(m.status) : null,
   );
   el.append(meta, renderBody(m.text));
@@ -408,6 +441,112 @@ function renderTheirState(state: ChatState | undefined): void {
 }
 
 // ---------------------------------------------------------------------------------------------
+// Private conversation (OTR): the padlock, its menu, action links and the composer notice
+
+let otr: OtrViewExt | undefined;
+
+/** Sends a padlock / system-line action; a refusal is shown as an error line. */
+function runOtr(action: SystemAction): void {
+  ipc.request('otr', { action }).catch((err: Error) => systemLine(`${actionLabel(action, contactName()).replace(/…$/, '')} failed: ${err.message}`, 'error'));
+}
+
+function setPolicy(policy: OtrPolicyView | 'default'): void {
+  ipc.request('otrPolicy', { policy }).catch((err: Error) => systemLine(`The policy was not changed: ${err.message}`, 'error'));
+}
+
+/** A link-styled button (text only) on a system line, e.g. "Authenticate Ada". */
+function actionButton(label: string, action: SystemAction): HTMLElement {
+  return h('button', { class: 'text-button system-action', on: { click: () => runOtr(action) } }, label);
+}
+
+function openPadlockMenu(): void {
+  if (!otr) return;
+  if (!otr.available) return announce(UNAVAILABLE);
+  const name = contactName();
+  const items: MenuItem[] = padlockActions(otr).map((action) => ({
+    label: actionLabel(action, name),
+    icon: ACTION_ICON[action],
+    run: () => runOtr(action),
+  }));
+  // Which policy is the contact's own is known only if the host says so (OtrViewExt).
+  const override = otr.policyOverride === undefined ? undefined : (otr.policyOverride ?? 'default');
+  const policies: Array<OtrPolicyView | 'default'> = ['default', 'manual', 'opportunistic', 'required'];
+  const checked: boolean[] = [];
+  for (const p of policies) {
+    const on = override !== undefined && override === p;
+    checked.push(on);
+    items.push({
+      label: p === 'default' ? `Policy: Use default${otr.defaultPolicy ? ` (${POLICY_LABEL[otr.defaultPolicy]})` : ''}` : `Policy: ${POLICY_LABEL[p]}`,
+      icon: on ? 'check' : undefined,
+      run: () => setPolicy(p),
+    });
+  }
+  showMenu(items, padlock, 'Private conversation');
+  // The policy entries are a radio group for assistive technology (menu.ts draws plain items).
+  const entries = document.querySelectorAll<HTMLElement>('.menu[role="menu"] > .menu-item');
+  const first = entries.length - policies.length;
+  entries.forEach((el, i) => {
+    if (i < first) return;
+    el.setAttribute('role', 'menuitemradio');
+    el.setAttribute('aria-checked', String(checked[i - first] ?? false));
+    const p = policies[i - first];
+    if (p && p !== 'default') el.title = `${POLICY_LABEL[p]}: ${POLICY_HINT[p]}`;
+    if (i === first) el.classList.add('menu-separated');
+  });
+}
+
+function renderOtr(next: OtrView): void {
+  const prev = otr;
+  otr = next;
+  const name = contactName();
+  const look = padlockLook(next, name);
+  replaceChildren(
+    padlockGlyph,
+    icon(look.icon, undefined, look.spin ? 'codicon-modifier-spin' : undefined),
+    look.badge ? icon(look.badge === 'warning' ? 'warning' : 'circle-slash', undefined, `padlock-badge badge-${look.badge}`) : null,
+  );
+  padlock.className = `otr-${look.tone}`;
+  const priv = isPrivate(next);
+  const history = priv ? historyLabel(next) : '';
+  const smpWaiting = next.smp?.waitingForUs ? ` ${name} is asking you to authenticate.` : '';
+  const sentence = `${look.detail}${history ? ` (${history.toLowerCase()})` : ''}`;
+  padlock.title = next.available ? `${sentence}${/[.…]$/.test(sentence) ? '' : '.'}${smpWaiting} Click for options.` : UNAVAILABLE;
+  padlock.setAttribute('aria-label', next.available ? `Private conversation: ${look.label}${history ? `, ${history.toLowerCase()}` : ''}` : UNAVAILABLE);
+  // Not `disabled`: a disabled button drops out of the tab order, and keyboard and screen-reader
+  // users would never learn why there is no padlock. It stays focusable and says so.
+  if (next.available) padlock.removeAttribute('aria-disabled');
+  else padlock.setAttribute('aria-disabled', 'true');
+  otrLabel.textContent = next.available ? look.label : '';
+  otrLabel.className = `otr-label otr-${look.tone}`;
+  otrHistory.textContent = history;
+  otrHistory.hidden = !history;
+  otrStatus.hidden = !next.available;
+
+  // Composer notice: why messages wait. The text box stays as it is.
+  const note = composerNotice(next, name);
+  if (note) {
+    replaceChildren(
+      composerNote,
+      icon(note.level === 'warning' ? 'warning' : 'info'),
+      h('span', { class: 'composer-note-text' }, note.text),
+      ...note.actions.map((a) => actionButton(actionLabel(a, name), a)),
+    );
+    composerNote.className = `composer-note note-${note.level}`;
+  }
+  composerNote.hidden = !note;
+
+  // Private plaintext must not be written to webview state: drop a stored draft at once.
+  const persist = mayPersistDraft(next);
+  if (persistDraft && !persist) {
+    clearTimeout(draftTimer);
+    saveState<ViewState>({ draft: '' });
+  }
+  persistDraft = persist;
+
+  if (prev && prev.state !== next.state && next.available) announce(look.label);
+}
+
+// ---------------------------------------------------------------------------------------------
 // Composer and our chat state (XEP-0085 §5: active -> composing -> paused/active)
 
 let myState: ChatState = 'active';
@@ -541,6 +680,10 @@ ipc.onNotification('message', (m) => {
 ipc.onNotification('messageStatus', ({ id, status }) => setStatus(id, status));
 ipc.onNotification('header', (d) => renderHeader(d.name, d.presence, d.status, d.connection));
 ipc.onNotification('theirState', ({ state }) => renderTheirState(state));
+ipc.onNotification('otr', (o) => {
+  if (chat) chat = { ...chat, otr: o };
+  renderOtr(o);
+});
 
 function restoreScroll(): void {
   const fromBottom = viewState.fromBottom;
@@ -560,6 +703,8 @@ function start(): void {
       reindex();
       renderHeader(state.name, state.presence, state.status, state.connection);
       renderTheirState(state.theirState);
+      // Before the draft is restored: a private conversation never restores one.
+      renderOtr(state.otr);
       renderAll();
       if (persistDraft && viewState.draft && !textarea.value) {
         textarea.value = viewState.draft;
