@@ -8,7 +8,8 @@ import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { codeServerBin, startCodeServer } from '../test/support/codeServer';
-import { befriend, startDemoBot } from '../test/support/demoBot';
+import { befriend } from '../test/support/demoBot';
+import { startOtrPeer } from '../test/support/otrPeer';
 import { startProsody } from '../test/support/prosody';
 import { writeProvisionFile } from '../test/support/provision';
 import { connectClient, xml } from '../test/support/xmppClient';
@@ -22,7 +23,16 @@ async function main(): Promise<void> {
   const users = { you: pw(), ada: pw(), grace: pw() };
   const server = await startProsody({ users });
   await befriend(server, { user: 'you', password: users.you, name: 'You' }, { user: 'ada', password: users.ada, name: 'Ada (demo contact)' });
-  const bot = await startDemoBot(server, { user: 'ada', password: users.ada, status: 'Demo contact: say hi, I answer everything' });
+  // Ada runs Padlock's own core with OTR: click the padlock in her chat to go private, and
+  // authenticate her with the question of your choice: her answer is always "padlock".
+  const bot = await startOtrPeer(server, {
+    user: 'ada',
+    password: users.ada,
+    status: 'Demo contact: say hi, I answer everything',
+    smpAnswer: 'padlock',
+    reply: (text, isPrivate) =>
+      `${isPrivate ? 'Privately received' : 'Received'} ${text.length} character${text.length === 1 ? '' : 's'}: “${text.length > 200 ? `${text.slice(0, 200)}…` : text}”`,
+  });
 
   const dir = mkdtempSync(join(tmpdir(), 'padlock-demo-'));
   const provision = writeProvisionFile(dir, [{ jid: 'you@localhost', password: users.you, host: server.host, port: server.port, caFile: server.caFile }]);
@@ -55,7 +65,9 @@ async function main(): Promise<void> {
     Open  ${cs.url}
 
   You are you@localhost, already signed in. Ada (ada@localhost) is a demo contact who answers
-  every message; Grace (grace@localhost) will ask to add you. Prosody listens on
+  every message and speaks OTR: click the padlock in her chat to go private, and authenticate
+  her with any question: her answer is "padlock". Grace (grace@localhost) will ask to add you.
+  Prosody listens on
   127.0.0.1:${server.port} with a throwaway certificate your account trusts explicitly.
 
   Press Ctrl+C to stop everything.

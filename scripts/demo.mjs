@@ -27,7 +27,7 @@ mkdirSync(work, { recursive: true });
 const vsix = join(work, 'padlock-chat.vsix');
 console.log('[demo] building and packaging the extension…');
 run(process.execPath, ['esbuild.mjs', '--production']);
-run(process.execPath, [join(root, 'node_modules/@vscode/vsce/vsce'), 'package', '--no-dependencies', '--allow-missing-repository', '-o', vsix]);
+run(process.execPath, [join(root, 'node_modules/@vscode/vsce/vsce'), 'package', '--no-dependencies', '--allow-missing-repository', '--no-rewrite-relative-links', '-o', vsix]);
 const runner = join(work, 'demo-run.js');
 // Imported only now: on a fresh clone, setup() has just installed it.
 const esbuild = await import('esbuild');
@@ -38,6 +38,8 @@ await esbuild.build({
   format: 'cjs',
   target: 'node20',
   outfile: runner,
+  // Optional require inside `otr`, never taken in Node (as in esbuild.mjs).
+  external: ['webworker-threads'],
   logLevel: 'warning',
 });
 const r = spawnSync(process.execPath, [runner, vsix, String(t0)], { cwd: root, stdio: 'inherit' });

@@ -49,7 +49,10 @@ export interface AccountConfig extends TrustOptions {
  */
 export interface ChatLayer {
   encode(contact: string, item: OutgoingItem): Promise<{ bodies: string[]; extra?: Element[] } | 'hold'>;
-  decode(contact: string, fromFull: string, body: string): Promise<{ text: string } | null>;
+  /** `encrypted`: it arrived inside a private conversation. */
+  decode(contact: string, fromFull: string, body: string): Promise<{ text: string; encrypted?: boolean } | null>;
+  /** A message written now can only go out encrypted (private, or held until it can be). */
+  willEncrypt?(contact: string): boolean;
 }
 
 interface AccountEvents {
@@ -72,6 +75,11 @@ export interface AccountDeps {
   logger: Logger;
   history: HistoryStore;
   queueStore?: QueueStore;
+  /**
+   * Whether private (OTR) messages are written to history. Off by default (issue 3 item 7):
+   * read on every message, so a setting change applies at once.
+   */
+  logPrivate?: () => boolean;
   /** Overrides for tests (faster backoff). */
   connection?: { attemptTimeoutMs?: number; backoffInitialMs?: number; backoffMaxMs?: number };
 }
@@ -88,6 +96,8 @@ export class AccountSession extends Emitter<AccountEvents> {
   private readonly chatStateCapable = new Set<string>();
   /** Recently seen incoming ids per contact (redelivery after a reconnect must not duplicate). */
   private readonly seen = new Map<string, Set<string>>();
+  /** Ids of private messages kept out of history (their status updates stay out too). */
+  private readonly unlogged = new Set<string>();
   /** Contact for each in-flight outgoing id, for receipts and errors. */
   private readonly outgoing = new Map<string, string>();
   layer?: ChatLayer;
@@ -268,10 +278,13 @@ export class AccountSession extends Emitter<AccountEvents> {
     const contact = this.checkContactJid(jid);
     if (typeof text !== 'string' || !text.trim()) throw new Error('The message is empty.');
     if (text.length > MAX_OUTGOING_TEXT) throw new Error(`The message is too long (${text.length} characters; the limit is ${MAX_OUTGOING_TEXT}).`);
-    const message: MessageView = { id: randomUUID(), direction: 'out', text, ts: Date.now(), status: 'queued' };
-    await this.deps.history.append(this.id, contact, message);
+    const priv = this.layer?.willEncrypt?.(contact) ?? false;
+    const message: MessageView = { id: randomUUID(), direction: 'out', text, ts: Date.now(), status: 'queued', ...(priv ? { private: true } : {}) };
+    if (!priv || this.logsPrivate()) await this.deps.history.append(this.id, contact, message);
+    else this.unlogged.add(message.id);
     this.emit('message', { contact, message, incoming: false });
-    this.queue.enqueue({ id: message.id, to: contact, text, ts: message.ts, persist: opts.persist ?? true });
+    // Private plaintext never goes to the queue file on disk.
+    this.queue.enqueue({ id: message.id, to: contact, text, ts: message.ts, persist: !priv && (opts.persist ?? true) });
     void this.flush();
     return message;
   }
@@ -288,8 +301,8 @@ export class AccountSession extends Emitter<AccountEvents> {
   }
 
   /** Adds an informational line to a conversation (also used by the OTR layer). */
-  system(contact: string, text: string, level: 'info' | 'warning' | 'error' = 'info', persist = true): MessageView {
-    const message: MessageView = { id: randomUUID(), direction: 'system', text, ts: Date.now(), level };
+  system(contact: string, text: string, level: 'info' | 'warning' | 'error' = 'info', persist = true, action?: MessageView['action']): MessageView {
+    const message: MessageView = { id: randomUUID(), direction: 'system', text, ts: Date.now(), level, ...(action ? { action } : {}) };
     if (persist) void this.deps.history.append(this.id, contact, message).catch((e) => this.log.error(`history: ${String(e)}`));
     this.emit('message', { contact, message, incoming: false });
     return message;
@@ -435,8 +448,15 @@ export class AccountSession extends Emitter<AccountEvents> {
     if (this.outgoing.size > 2000) this.outgoing.delete(this.outgoing.keys().next().value as string);
   }
 
+  private logsPrivate(): boolean {
+    return this.deps.logPrivate?.() ?? false;
+  }
+
   private setStatus(contact: string, id: string, status: MessageStatus): void {
-    void this.deps.history.updateStatus(this.id, contact, id, status).catch(() => {});
+    if (!this.unlogged.has(id)) void this.deps.history.updateStatus(this.id, contact, id, status).catch(() => {});
+    else if (status === 'delivered' || status === 'failed') this.unlogged.delete(id);
+    // Bounded: a private message never acknowledged must not keep its id forever.
+    if (this.unlogged.size > 5000) this.unlogged.delete(this.unlogged.values().next().value as string);
     this.emit('messageStatus', { contact, id, status });
   }
 
@@ -509,9 +529,11 @@ export class AccountSession extends Emitter<AccountEvents> {
     if (resource) this.locked.set(contact, resource);
 
     let text: string | null = m.body;
+    let priv = false;
     if (this.layer) {
       const dec = await this.layer.decode(contact, m.from, m.body);
       text = dec ? dec.text : null;
+      priv = !!dec?.encrypted;
     }
 
     // XEP-0184 §8: acknowledge only to contacts allowed to see our presence, or receipts
@@ -534,8 +556,9 @@ export class AccountSession extends Emitter<AccountEvents> {
       direction: 'in',
       text,
       ts: m.delayedTs ?? Date.now(),
+      ...(priv ? { private: true } : {}),
     };
-    await this.deps.history.append(this.id, contact, message).catch((e) => this.log.error(`history: ${String(e)}`));
+    if (!priv || this.logsPrivate()) await this.deps.history.append(this.id, contact, message).catch((e) => this.log.error(`history: ${String(e)}`));
     this.emit('message', { contact, message, incoming: true });
     if (!m.chatState) this.emit('chatState', { contact, state: undefined });
   }

@@ -73,7 +73,13 @@ export class AccountManager implements vscode.Disposable {
 
   private createSession(cfg: AccountConfig): AccountSession {
     const queueFile = path.join(this.ctx.globalStorageUri.fsPath, 'queue', `${encodeURIComponent(cfg.id)}.json`);
-    const s = new AccountSession(cfg, { logger: this.log, history: this.history, queueStore: fileQueueStore(queueFile, this.log) });
+    const s = new AccountSession(cfg, {
+      logger: this.log,
+      history: this.history,
+      queueStore: fileQueueStore(queueFile, this.log),
+      // Issue 3 item 7: private conversations are not logged unless the user wants it.
+      logPrivate: () => vscode.workspace.getConfiguration('padlock.otr').get<boolean>('logPrivateConversations', false),
+    });
     this.sessions.set(cfg.id, s);
     s.on('state', () => this.changed.fire(s));
     s.on('roster', () => this.changed.fire(s));

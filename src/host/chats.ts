@@ -17,6 +17,7 @@ import {
   chatValidators,
 } from '../shared/protocol';
 import type { AccountManager } from './accounts';
+import type { OtrService } from './otr';
 import { localRoots, webviewHtml } from './html';
 import { WebviewRpc } from './rpc';
 
@@ -37,6 +38,8 @@ class ChatPanel implements vscode.Disposable {
     extensionUri: vscode.Uri,
     log: Logger,
     onFocus: () => void,
+    private readonly otr: OtrService,
+    private readonly onAuthenticate: () => void,
   ) {
     panel.webview.options = { enableScripts: true, localResourceRoots: localRoots(extensionUri) };
     panel.iconPath = vscode.Uri.joinPath(extensionUri, 'media', 'padlock.svg');
@@ -52,12 +55,17 @@ class ChatPanel implements vscode.Disposable {
         chatState: async ({ state }) => {
           await this.account.sendChatState(this.jid, state);
         },
-        // Wired to the OTR layer in the private-conversation work (issue 3).
-        otr: async () => {
-          throw new Error('Private conversations are not available yet.');
+        otr: async ({ action }) => {
+          const layer = this.otr.layer(this.account.id);
+          if (!layer) throw new Error('Private conversations are not available for this account.');
+          if (action === 'authenticate') return this.onAuthenticate();
+          if (this.account.state !== 'online') throw new Error(`${this.account.jid} is not signed in.`);
+          if (action === 'startPrivate') await layer.start(this.jid);
+          else if (action === 'refreshPrivate') await layer.refresh(this.jid);
+          else await layer.end(this.jid);
         },
-        otrPolicy: async () => {
-          throw new Error('Private conversations are not available yet.');
+        otrPolicy: async ({ policy }) => {
+          await this.otr.setContactPolicy(this.account, this.jid, policy === 'default' ? undefined : policy);
         },
       },
       (m) => log.warn(`[chat ${jid}] ${m}`),
@@ -85,8 +93,12 @@ class ChatPanel implements vscode.Disposable {
       status: p.status,
       connection: this.account.state,
       messages: await this.account.history(this.jid, HISTORY_LIMIT),
-      otr: { available: false, state: 'plaintext', policy: 'manual', logging: false },
+      otr: this.otr.view(this.account, this.jid),
     };
+  }
+
+  pushOtr(): void {
+    this.rpc.notify('otr', this.otr.view(this.account, this.jid));
   }
 
   pushHeader(): void {
@@ -113,9 +125,18 @@ export class ChatManager implements vscode.Disposable {
     private readonly extensionUri: vscode.Uri,
     private readonly accounts: AccountManager,
     private readonly log: Logger,
+    private readonly otr: OtrService,
+    private readonly authenticate: (account: AccountSession, jid: string) => void,
   ) {
     for (const s of accounts.list()) this.watch(s);
-    this.disposables.push(accounts.onDidCreateSession((s) => this.watch(s)));
+    this.disposables.push(
+      accounts.onDidCreateSession((s) => this.watch(s)),
+      otr.onDidChange(({ account, contact }) => {
+        for (const p of this.panels.values()) {
+          if ((!account || p.account.id === account) && (!contact || p.jid === contact)) p.pushOtr();
+        }
+      }),
+    );
   }
 
   /** Restores a panel after a window reload: the state names the chat, the history comes from disk. */
@@ -171,7 +192,16 @@ export class ChatManager implements vscode.Disposable {
 
   private adopt(panel: vscode.WebviewPanel, account: AccountSession, contact: string): void {
     const k = key(account.id, contact);
-    const cp = new ChatPanel(panel, account, contact, this.extensionUri, this.log, () => this.markRead(account.id, contact));
+    const cp = new ChatPanel(
+      panel,
+      account,
+      contact,
+      this.extensionUri,
+      this.log,
+      () => this.markRead(account.id, contact),
+      this.otr,
+      () => this.authenticate(account, contact),
+    );
     this.panels.set(k, cp);
     panel.onDidDispose(() => {
       cp.dispose();
@@ -210,7 +240,8 @@ export class ChatManager implements vscode.Disposable {
     const open = vscode.l10n.t('Open');
     const reply = vscode.l10n.t('Reply');
     const name = plainForNotification(s.roster.displayName(contact), 60);
-    const preview = plainForNotification(m.text, 120);
+    // Private plaintext stays in the chat; a notification only says that something arrived.
+    const preview = m.private ? vscode.l10n.t('(private message)') : plainForNotification(m.text, 120);
     const pick = await vscode.window.showInformationMessage(vscode.l10n.t('{0}: {1}', name, preview), open, reply);
     if (pick === open) this.open(s, contact);
     else if (pick === reply) {

@@ -11,7 +11,10 @@ import type { PresenceShow } from '../shared/protocol';
 import { AccountManager } from './accounts';
 import { ChatManager, plainForNotification } from './chats';
 import { ContactsViewProvider } from './contactsView';
+import { OtrService } from './otr';
+import { SecurityPage } from './security';
 import { StatusBar } from './statusBar';
+import { VerifyPanels } from './verify';
 
 export interface PadlockApi {
   readonly accounts: AccountManager;
@@ -45,16 +48,14 @@ export function start(context: vscode.ExtensionContext): Main {
     debug: (m) => channel.debug(m),
   };
   const accounts = new AccountManager(context, log);
-  const chats = new ChatManager(context.extensionUri, accounts, log);
+  // Created before accounts.init() so every session gets its OTR layer.
+  const otr = new OtrService(context, accounts, log);
+  const verify = new VerifyPanels(context.extensionUri, otr, log, (id) => accounts.get(id));
+  const chats = new ChatManager(context.extensionUri, accounts, log, otr, (s, jid) => verify.open(s, jid));
   const contacts = new ContactsViewProvider(context.extensionUri, accounts, chats, log);
+  const security = new SecurityPage(context.extensionUri, accounts, otr, log);
   const statusBar = new StatusBar(accounts, chats);
-  context.subscriptions.push(
-    channel,
-    accounts,
-    chats,
-    contacts,
-    statusBar,
-  );
+  context.subscriptions.push(channel, accounts, otr, verify, chats, contacts, security, statusBar);
   const handlers = new Map<string, (...args: never[]) => unknown>();
 
   // Authorisation requests and answers (Jitsi's "authorization requested" window).
@@ -179,6 +180,41 @@ export function start(context: vscode.ExtensionContext): Main {
     if (target) await target.session.requestAuthorization(target.jid);
   });
   cmd('padlock.showLog', () => channel.show());
+
+  // -- private conversations (OTR) ----------------------------------------------------------
+  cmd('padlock.generateKey', async (arg?: ContactArg) => {
+    const s = await pickAccount(accounts, arg?.account, vscode.l10n.t('Generate a private key for which account?'), false);
+    if (s) await otr.generateKey(s);
+  });
+  cmd('padlock.exportKey', async (arg?: ContactArg) => {
+    const s = await pickAccount(accounts, arg?.account, vscode.l10n.t('Export the key of which account?'), false);
+    if (s) await otr.exportKey(s);
+  });
+  cmd('padlock.importKey', async (arg?: ContactArg) => {
+    const s = await pickAccount(accounts, arg?.account, vscode.l10n.t('Import a key for which account?'), false);
+    if (s) await otr.importKey(s);
+  });
+  cmd('padlock.importPidginKeys', async (arg?: ContactArg) => {
+    const s = await pickAccount(accounts, arg?.account, vscode.l10n.t('Import Pidgin keys for which account?'), false);
+    if (s) await otr.importPidgin(s);
+  });
+  cmd('padlock.showSecurity', () => security.show());
+  cmd('padlock.showFingerprints', () => security.show());
+  const otrAction = (action: 'start' | 'refresh' | 'end', title: string) => async (arg?: ContactArg) => {
+    const target = await pickContact(accounts, arg, title);
+    if (!target) return;
+    const layer = otr.layer(target.session.id);
+    if (!layer) throw new Error(vscode.l10n.t('Private conversations are not available for {0}.', target.session.jid));
+    if (action === 'start') chats.open(target.session, target.jid, true);
+    await layer[action](target.jid);
+  };
+  cmd('padlock.startPrivate', otrAction('start', vscode.l10n.t('Start a private conversation with…')));
+  cmd('padlock.refreshPrivate', otrAction('refresh', vscode.l10n.t('Refresh the private conversation with…')));
+  cmd('padlock.endPrivate', otrAction('end', vscode.l10n.t('End the private conversation with…')));
+  cmd('padlock.verifyContact', async (arg?: ContactArg) => {
+    const target = await pickContact(accounts, arg, vscode.l10n.t('Authenticate which contact?'));
+    if (target) verify.open(target.session, target.jid);
+  });
 
   const ready = accounts.init().catch((err) => log.error(`init: ${String(err)}`));
   const api: PadlockApi = {

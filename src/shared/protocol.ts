@@ -97,6 +97,8 @@ export interface MessageView {
   level?: 'info' | 'warning' | 'error';
   /** Sent or received inside a private (OTR) conversation. */
   private?: boolean;
+  /** Group chat: the sender's nickname. */
+  from?: string;
   /** For system lines: an action the user can take from the line (e.g. "Authenticate Ada"). */
   action?: { label: string; command: SystemAction };
 }
@@ -116,7 +118,12 @@ export interface OtrView {
   /** False for anything but a 1:1 chat (OTR is for two people only). */
   available: boolean;
   state: OtrStateView;
+  /** The policy in force for this contact. */
   policy: OtrPolicyView;
+  /** The global default (setting padlock.otr.policy). */
+  defaultPolicy: OtrPolicyView;
+  /** This contact's own policy, if one is set (else the default applies). */
+  policyOverride?: OtrPolicyView;
   /** Their fingerprint in the current conversation, formatted "XXXXXXXX XXXXXXXX …". */
   theirFingerprint?: string;
   /** Private conversations are written to history (setting padlock.otr.logPrivateConversations). */
@@ -128,6 +135,8 @@ export interface OtrView {
 /** The Authenticate dialog (Jitsi's "Authenticate Buddy"). */
 export interface VerifyState {
   account: string;
+  /** Our own address (for "Your fingerprint (me@…)"). */
+  accountJid: string;
   jid: string;
   name: string;
   ownFingerprint?: string;
@@ -138,7 +147,7 @@ export interface VerifyState {
   /** Set when they asked us (SMP): the dialog opens on the answering side. */
   incoming?: { question?: string };
   /** Last SMP outcome shown in the dialog. */
-  result?: { kind: 'inProgress' | 'succeeded' | 'failed' | 'aborted'; initiatedBy: 'us' | 'them' };
+  result?: { kind: 'inProgress' | 'succeeded' | 'failed' | 'aborted'; initiatedBy: 'us' | 'them'; by?: 'us' | 'them' };
 }
 
 export type VerifyRequests = {
@@ -153,6 +162,8 @@ export type VerifyRequests = {
   /** Manual fingerprint comparison: "I have / I have not verified". */
   setVerified: { params: { verified: boolean }; result: void };
   close: { params: Record<string, never>; result: void };
+  /** Start a private conversation from the dialog (it needs one). */
+  startPrivate: { params: Record<string, never>; result: void };
 };
 
 export type VerifyNotifications = {
@@ -356,6 +367,7 @@ export const verifyValidators: { [M in keyof VerifyRequests]: Validator } = {
   abort: none,
   setVerified: (p) => (isObj(p) && typeof p.verified === 'boolean' ? undefined : 'verified must be a boolean'),
   close: none,
+  startPrivate: none,
 };
 
 const accountContactFp: Validator = (p) =>

@@ -6,7 +6,7 @@ import type { OtrStateView, OtrView } from '../../src/shared/protocol';
 import { UNAVAILABLE, composerNotice, historyLabel, mayPersistDraft, padlockActions, padlockLook } from '../../webview/chat/otr';
 import { fingerprintGroups, formatFingerprint } from '../../webview/verify/fingerprint';
 
-const view = (state: OtrStateView, extra: Partial<OtrView> = {}): OtrView => ({ available: true, state, policy: 'manual', logging: false, ...extra });
+const view = (state: OtrStateView, extra: Partial<OtrView> = {}): OtrView => ({ available: true, state, policy: 'manual', defaultPolicy: 'manual', logging: false, ...extra });
 const STATES: OtrStateView[] = ['plaintext', 'starting', 'private-unverified', 'private-verified', 'finished', 'lost'];
 
 test('padlock: open when not private, closed with a warning mark while unverified, closed when verified', () => {

@@ -468,12 +468,12 @@ function openPadlockMenu(): void {
     icon: ACTION_ICON[action],
     run: () => runOtr(action),
   }));
-  // Which policy is the contact's own is known only if the host says so (OtrViewExt).
-  const override = otr.policyOverride === undefined ? undefined : (otr.policyOverride ?? 'default');
+  // No override: the contact follows the default.
+  const override: OtrPolicyView | 'default' = otr.policyOverride ?? 'default';
   const policies: Array<OtrPolicyView | 'default'> = ['default', 'manual', 'opportunistic', 'required'];
   const checked: boolean[] = [];
   for (const p of policies) {
-    const on = override !== undefined && override === p;
+    const on = override === p;
     checked.push(on);
     items.push({
       label: p === 'default' ? `Policy: Use default${otr.defaultPolicy ? ` (${POLICY_LABEL[otr.defaultPolicy]})` : ''}` : `Policy: ${POLICY_LABEL[p]}`,

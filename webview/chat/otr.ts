@@ -27,7 +27,7 @@ export interface PadlockLook {
  * the global default. These two optional fields are a proposed protocol addition (see the
  * report of the padlock work); the menu works without them.
  */
-export type OtrViewExt = OtrView & { defaultPolicy?: OtrPolicyView; policyOverride?: OtrPolicyView | null };
+export type OtrViewExt = OtrView;
 
 export const POLICY_LABEL: Record<OtrPolicyView, string> = {
   manual: 'Manual',

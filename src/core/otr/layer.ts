@@ -18,6 +18,10 @@ import type { Element } from '@xmpp/xml';
 import { Emitter } from '../emitter';
 import { type Logger, clip, nullLogger } from '../log';
 import type { OutgoingItem } from '../queue';
+import type { MessageView } from '../../shared/protocol';
+
+/** A button on a chat notice ("Authenticate Ada"), run by the host. */
+export type SystemLineAction = NonNullable<MessageView['action']>;
 import { NS_CARBONS, NS_HINTS } from '../stanzas';
 import { formatFingerprint, normalizeFingerprint } from './fingerprint';
 import { generatePackedKey, parsePackedKey } from './keys';
@@ -32,7 +36,7 @@ export interface OtrAccount {
   sendWire(to: string, body: string, extra?: Element[]): Promise<void>;
   kickQueue(): Promise<void>;
   failQueued(id: string, reason: string): void;
-  system(contact: string, text: string, level?: 'info' | 'warning' | 'error', persist?: boolean): unknown;
+  system(contact: string, text: string, level?: 'info' | 'warning' | 'error', persist?: boolean, action?: SystemLineAction): unknown;
   readonly queue: { pending(): readonly OutgoingItem[] };
 }
 
@@ -405,6 +409,16 @@ export class OtrLayer extends Emitter<OtrEvents> {
 
   // -- ChatLayer ----------------------------------------------------------------------------
 
+  /**
+   * Whether a message written now to `contact` can only go out encrypted (it is private now, or
+   * held until it can be): the user asked for privacy, so it is treated as private (not
+   * logged unless the user wants that, never persisted in plaintext).
+   */
+  willEncrypt(contact: string): boolean {
+    const s = this.sessions.get(contact);
+    return decideOutgoing(this.policyFor(contact), s?.state ?? 'plaintext', s ? s.otr.receivedPlaintext : this.plainContacts.has(contact)).action !== 'plaintext';
+  }
+
   async encode(contact: string, item: OutgoingItem): Promise<{ bodies: string[]; extra?: Element[] } | 'hold'> {
     const policy = this.policyFor(contact);
     let s = this.sessions.get(contact);
@@ -676,7 +690,10 @@ export class OtrLayer extends Emitter<OtrEvents> {
           if (s.smp) this.emit('smp', { contact: s.contact, kind: 'aborted', initiatedBy: s.smp.initiatedBy, question: s.smp.question, abortedBy: 'them' });
           s.smp = undefined;
           this.setState(s, 'finished');
-          this.notice(s, `${name} has ended the private conversation; you should do the same (end or refresh it). Messages you write wait until then.`, 'warning');
+          this.notice(s, `${name} has ended the private conversation; you should do the same (end or refresh it). Messages you write wait until then.`, 'warning', {
+          label: 'End private conversation',
+          command: 'endPrivate',
+        });
         }
         break;
     }
@@ -699,14 +716,26 @@ export class OtrLayer extends Emitter<OtrEvents> {
       entry = { fingerprint: fp, verified: false };
       s.known.push(entry);
       void this.opts.trust.save(this.account.id, s.contact, s.known).catch((e) => this.log.error(`[otr] could not save a fingerprint: ${String(e)}`));
-      this.notice(s, `${name} is contacting you from an unrecognised computer. You should authenticate ${name}.`, 'warning');
+      this.notice(s, `${name} is contacting you from an unrecognised computer. You should authenticate ${name}.`, 'warning', { label: `Authenticate ${name}`, command: 'authenticate' });
       this.emit('fingerprint', { contact: s.contact, fingerprint: fp, formatted: formatFingerprint(fp), kind });
     }
     s.smp = undefined;
     this.setState(s, entry.verified ? 'private-verified' : 'private-unverified');
     const v2 = s.otr.ake.otr_version === CONST.OTR_VERSION_2 ? ' (OTR version 2)' : '';
-    if (refreshed) this.notice(s, `${entry.verified ? 'Private' : 'Unverified private'} conversation with ${name} refreshed${v2}.`, entry.verified ? 'info' : 'warning');
-    else this.notice(s, `${entry.verified ? 'Private' : 'Unverified private'} conversation with ${name} started${v2}.`, entry.verified ? 'info' : 'warning');
+    if (refreshed)
+      this.notice(
+        s,
+        `${entry.verified ? 'Private' : 'Unverified private'} conversation with ${name} refreshed${v2}.`,
+        entry.verified ? 'info' : 'warning',
+        entry.verified ? undefined : { label: `Authenticate ${name}`, command: 'authenticate' },
+      );
+    else
+      this.notice(
+        s,
+        `${entry.verified ? 'Private' : 'Unverified private'} conversation with ${name} started${v2}.`,
+        entry.verified ? 'info' : 'warning',
+        entry.verified ? undefined : { label: `Authenticate ${name}`, command: 'authenticate' },
+      );
     // Held messages go out once our last AKE message is on the wire.
     void s.wire.then(() => this.account.kickQueue()).catch(() => {});
   }
@@ -719,7 +748,10 @@ export class OtrLayer extends Emitter<OtrEvents> {
         const question = typeof data === 'string' && data ? data : undefined;
         s.smp = { initiatedBy: 'them', question, awaitingAnswer: true };
         this.emit('smp', { contact, kind: 'asked', initiatedBy: 'them', question });
-        this.notice(s, question ? `${name} wants to authenticate you and asks: “${clip(question, 300)}”` : `${name} wants to authenticate you with a secret you share.`, 'info');
+        this.notice(s, question ? `${name} wants to authenticate you and asks: “${clip(question, 300)}”` : `${name} wants to authenticate you with a secret you share.`, 'info', {
+          label: 'Answer…',
+          command: 'authenticate',
+        });
         break;
       }
       case 'trust': {
@@ -837,9 +869,9 @@ export class OtrLayer extends Emitter<OtrEvents> {
     for (const e of errors) this.notice(s, `OTR: ${e}`, 'error');
   }
 
-  private notice(s: Session, text: string, level: 'info' | 'warning' | 'error'): void {
+  private notice(s: Session, text: string, level: 'info' | 'warning' | 'error', action?: SystemLineAction): void {
     try {
-      this.account.system(s.contact, text, level);
+      this.account.system(s.contact, text, level, true, action);
     } catch (e) {
       this.log.warn(`[otr ${this.account.jid}] notice failed: ${String(e)}`);
     }
