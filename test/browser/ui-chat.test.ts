@@ -14,6 +14,7 @@ import type { FrameLocator, Page, Request } from 'playwright-core';
 import { launchBrowser, openViewContainer, setColorTheme, waitForWorkbench, webviewFrame, type Browser } from '../support/browser';
 import { removeOnExit } from '../support/cleanup';
 import { repoRoot, startCodeServer, type CodeServer } from '../support/codeServer';
+import { stripWhitespaceTags } from '../../src/core/otr/layer';
 import { befriend, startDemoBot, type DemoBot } from '../support/demoBot';
 import { startProsody, type ProsodyServer } from '../support/prosody';
 import { accountsFor, writeProvisionFile } from '../support/provision';
@@ -103,7 +104,10 @@ describe('1:1 chat (code-server UI)', { timeout: 120_000 }, () => {
     await page.keyboard.press('Enter');
 
     const heard = await bot!.client.waitForMessage((m) => m.from.startsWith('alice@localhost/'));
-    assert.equal(heard.body, text);
+    // Exactly the typed text; under the default opportunistic policy followed by nothing but
+    // the OTR whitespace tag (OTR v3 "Tagged plaintext messages"), which clients strip.
+    assert.equal(stripWhitespaceTags(heard.body ?? ''), text);
+    assert.ok(heard.body!.startsWith(text) && /^[ \t]*$/.test(heard.body!.slice(text.length)), 'only an OTR whitespace tag may follow the text');
     assert.equal(await input.inputValue(), '', 'the composer is cleared after sending');
 
     const reply = chat.locator('.messages .msg-in .msg-body', { hasText: `Got ${text.length} characters` });
@@ -127,7 +131,7 @@ describe('1:1 chat (code-server UI)', { timeout: 120_000 }, () => {
     assert.equal(await chat.locator('textarea.composer-input').inputValue(), 'first line\nsecond line', 'Shift+Enter did not send');
     await page.keyboard.press('Enter');
     const heard = await bot!.client.waitForMessage((m) => m.from.startsWith('alice@localhost/'));
-    assert.equal(heard.body, 'first line\nsecond line');
+    assert.equal(stripWhitespaceTags(heard.body ?? ''), 'first line\nsecond line');
     const reply = chat.locator('.messages .msg-in .msg-body', { hasText: 'Got 22 characters' });
     await reply.waitFor({ state: 'visible' });
     assert.equal(await reply.textContent(), 'Got 22 characters: first line\nsecond line');

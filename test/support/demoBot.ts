@@ -3,13 +3,18 @@
  * answers every chat message, acknowledges receipts (XEP-0184) and shows typing (XEP-0085).
  * Used by `npm run demo` and by the browser tests as the "other person".
  */
+import { stripWhitespaceTags } from '../../src/core/otr/layer';
 import type { ProsodyServer } from './prosody';
 import { connectClient, type ScriptClient, xml } from './xmppClient';
 
 export interface DemoBot {
   client: ScriptClient;
-  /** Every body received, in order, with the sender's full JID. */
-  readonly heard: { from: string; body: string }[];
+  /**
+   * Every body received, in order, with the sender's full JID. `body` is the text as a person
+   * reads it: without the OTR whitespace tag that Padlock's default (opportunistic) policy
+   * appends (OTR v3 "Tagged plaintext messages"), which `raw` keeps.
+   */
+  readonly heard: { from: string; body: string; raw: string }[];
   stop(): Promise<void>;
 }
 
@@ -19,7 +24,7 @@ export async function startDemoBot(
 ): Promise<DemoBot> {
   const client = await connectClient({ server, user: opts.user, password: opts.password, resource: 'demo', acceptSubscriptions: true, presence: false });
   await client.sendPresence({}, xml('status', {}, opts.status ?? 'Demo contact: say hi!'));
-  const heard: { from: string; body: string }[] = [];
+  const heard: DemoBot['heard'] = [];
   const reply =
     opts.reply ??
     ((body: string) =>
@@ -28,9 +33,12 @@ export async function startDemoBot(
     const s = el as ScriptClient['received'][number];
     if (!s.is('message') || s.attrs.type === 'error' || s.attrs.type === 'groupchat') return;
     const from = s.attrs.from;
-    const body = s.getChildText('body');
-    if (!from || body === null) return;
-    heard.push({ from, body });
+    const raw = s.getChildText('body');
+    if (!from || raw === null) return;
+    // The bot does not speak OTR: it must not echo the tag back, or Padlock would rightly
+    // take the echo for an OTR-capable client and start an AKE.
+    const body = stripWhitespaceTags(raw);
+    heard.push({ from, body, raw });
     // XEP-0184: acknowledge what was asked to be acknowledged.
     if (s.getChild('request', 'urn:xmpp:receipts') && s.attrs.id) {
       void client.send(xml('message', { to: from, id: `r-${s.attrs.id}` }, xml('received', { xmlns: 'urn:xmpp:receipts', id: s.attrs.id }))).catch(() => {});

@@ -1,7 +1,7 @@
 // Regression tests for each change in patches/otr+0.2.16.patch (the `otr` library, 0.2.16).
 import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
-import { randomBytes } from 'node:crypto';
+import { createDecipheriv, createHash, randomBytes } from 'node:crypto';
 import { generatePackedKey } from '../../src/core/otr/keys';
 import { BigIntLib as B, CONST } from '../../src/core/otr/lib';
 import { ALICE, BOB, pair, waitNotice, waitReceived, waitState } from './otr-harness';
@@ -131,5 +131,71 @@ describe('patch 6: key ids and fresh D-H keys on every AKE (refresh)', () => {
     bob.send(ALICE, 'final b');
     await Promise.all([waitReceived(bob, 'final a'), waitReceived(alice, 'final b')]);
     assert.ok(![...alice.notices, ...bob.notices].some((n) => n.level === 'error'), JSON.stringify([...alice.notices, ...bob.notices]));
+  });
+});
+
+describe('patch 7: the AKE key r is 16 bytes, and is the AES key as sent (libotr interop)', () => {
+  /** Parses "?OTR:AAM…" (v3): returns the message type and the body after the instance tags. */
+  function otrBytes(body: string): { type: number; rest: Buffer } {
+    const b = Buffer.from(body.slice(5, body.lastIndexOf('.')), 'base64');
+    return { type: b[2]!, rest: b.subarray(11) };
+  }
+  function data(buf: Buffer, at: number): [Buffer, number] {
+    const n = buf.readUInt32BE(at);
+    return [buf.subarray(at + 4, at + 4 + n), at + 4 + n];
+  }
+  /** What libotr does with a Reveal Signature (auth.c): r must be 16 bytes and must decrypt the committed g^x. */
+  function libotrAcceptsReveal(commitBody: string, revealBody: string): { rLength: number; hashOk: boolean } {
+    const c = otrBytes(commitBody);
+    const r = otrBytes(revealBody);
+    assert.equal(c.type, 0x02);
+    assert.equal(r.type, 0x11);
+    const [encGx, next] = data(c.rest, 0);
+    const [hashGx] = data(c.rest, next);
+    const [key] = data(r.rest, 0);
+    if (key.length !== 16) return { rLength: key.length, hashOk: false };
+    const d = createDecipheriv('aes-128-ctr', key, Buffer.alloc(16));
+    const gx = Buffer.concat([d.update(encGx), d.final()]);
+    return { rLength: 16, hashOk: createHash('sha256').update(gx).digest().equals(hashGx) };
+  }
+
+  for (const [label, rHex] of [
+    ['top 4 bits zero (1 AKE in 16 failed against libotr)', '0a1b2c3d4e5f60718293a4b5c6d7e8f9'],
+    ['top byte zero (r was sent as 15 bytes)', '00f1e2d3c4b5a6978877665544332211'],
+    ['no leading zeros', 'f0e1d2c3b4a5968778695a4b3c2d1e0f'],
+  ] as const) {
+    it(`r with ${label}: our Reveal Signature passes libotr's checks, and we accept such an r`, async (t) => {
+      const rand = B.randBigInt;
+      // Only the AKE asks for 128 random bits (ake.js initiateAKE).
+      t.mock.method(B, 'randBigInt', (n: number, s?: number) => (n === 128 ? B.str2bigInt(rHex, 16) : rand(n, s)));
+      const { alice, bob } = pair({ keys: { alice: keyA, bob: keyB } });
+      // Alice asks; Bob sends the D-H Commit and the Reveal Signature (with the forced r),
+      // Alice checks them: both the sending and the receiving side of r are exercised.
+      await alice.layer.start(BOB);
+      await Promise.all([waitState(alice, BOB, 'private-unverified'), waitState(bob, ALICE, 'private-unverified')]);
+      const commit = bob.sent.find((s) => s.body.startsWith('?OTR:AAMC'))!.body;
+      const reveal = bob.sent.find((s) => s.body.startsWith('?OTR:AAMR'))!.body;
+      assert.deepEqual(libotrAcceptsReveal(commit, reveal), { rLength: 16, hashOk: true });
+      alice.send(BOB, 'after the AKE');
+      await waitReceived(bob, 'after the AKE');
+      assert.ok(![...alice.notices, ...bob.notices].some((n) => n.level === 'error'), JSON.stringify([...alice.notices, ...bob.notices]));
+    });
+  }
+
+  it('a Reveal Signature whose r is not 16 bytes is refused (as libotr does), with a notice', async () => {
+    const { alice, bob } = pair({ keys: { alice: keyA, bob: keyB } });
+    // Cut r to 15 bytes in transit (and the DATA length with it).
+    bob.tamper = (body) => {
+      if (!body.startsWith('?OTR:AAMR')) return [body];
+      const b = Buffer.from(body.slice(5, -1), 'base64');
+      const head = b.subarray(0, 11);
+      const rest = b.subarray(11);
+      const len = Buffer.alloc(4);
+      len.writeUInt32BE(15);
+      return [`?OTR:${Buffer.concat([head, len, rest.subarray(5)]).toString('base64')}.`];
+    };
+    await alice.layer.start(BOB);
+    await waitNotice(alice, /could not be started: Illegal revealed key r \(not 16 bytes\)/);
+    assert.notEqual(alice.layer.state(BOB), 'private-unverified');
   });
 });
