@@ -19,7 +19,8 @@ export interface DsaStatic {
   parsePrivate(packed: string, libotr?: boolean): DsaKey;
   parsePublic(packed: string): DsaKey;
   verify(key: DsaKey, m: string, r: unknown, s: unknown): boolean;
-  new (): DsaKey;
+  /** Without arguments generates a key synchronously (never do that: see keys.ts); with the fields of a parsed key, wraps them. */
+  new (fields?: unknown): DsaKey;
 }
 
 export interface SmState {
