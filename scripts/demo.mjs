@@ -42,5 +42,8 @@ await esbuild.build({
   external: ['webworker-threads'],
   logLevel: 'warning',
 });
+// Ctrl+C reaches both processes; this one waits for the runner to stop what it started.
+process.on('SIGINT', () => {});
+process.on('SIGTERM', () => {});
 const r = spawnSync(process.execPath, [runner, vsix, String(t0)], { cwd: root, stdio: 'inherit' });
 process.exit(r.status ?? 0);
