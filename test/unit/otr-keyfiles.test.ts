@@ -12,7 +12,7 @@ const PASS = 'correct horse battery staple';
 
 /** libotr writes MPIs as #HEX# (uppercase, even length). */
 function mpi(v: unknown): string {
-  let h = BigIntLib.bigInt2str(v, 16).toUpperCase();
+  let h = BigIntLib.bigInt2str(v as number[], 16).toUpperCase();
   if (h.length % 2) h = `0${h}`;
   return `#${h}#`;
 }
