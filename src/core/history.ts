@@ -84,15 +84,27 @@ export class HistoryStore {
     const file = this.fileFor(account, contact);
     const prev = this.chains.get(file) ?? Promise.resolve();
     const next = prev.then(async () => {
-      await fs.mkdir(path.dirname(file), { recursive: true, mode: 0o700 });
+      const append = (text: string) => fs.appendFile(file, text, { encoding: 'utf8', mode: 0o600 });
+      const mkdir = () => fs.mkdir(path.dirname(file), { recursive: true, mode: 0o700 });
       let prefix = '';
       if (!this.checked.has(file)) {
+        await mkdir();
         // A crash may have left a torn last line; start on a new line so this record is not
         // glued to it (the torn line is skipped on load, this one must not be).
         if (!(await endsWithNewline(file))) prefix = '\n';
         this.checked.add(file);
+        await append(prefix + data);
+        return;
       }
-      await fs.appendFile(file, prefix + data, { encoding: 'utf8', mode: 0o600 });
+      // The directory was made for this file before: no mkdir per message (it is on the
+      // path of every message shown, bench/xmpp.ts). If it was removed meanwhile, make it again.
+      try {
+        await append(data);
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+        await mkdir();
+        await append(data);
+      }
     });
     const settled = next.catch(() => {});
     this.chains.set(file, settled);

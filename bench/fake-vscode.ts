@@ -1,0 +1,18 @@
+/**
+ * The few `vscode` APIs src/host/html.ts uses, so bench/webview.ts can build the webviews'
+ * real HTML (with its real Content-Security-Policy) outside VS Code. Bundled in place of
+ * `vscode` by bench/run.mjs (esbuild alias).
+ */
+export class Uri {
+  constructor(readonly path: string) {}
+  static file(p: string): Uri {
+    return new Uri(p);
+  }
+  static joinPath(base: Uri, ...parts: string[]): Uri {
+    return new Uri([base.path.replace(/\/$/, ''), ...parts].join('/'));
+  }
+  toString(): string {
+    return this.path;
+  }
+}
+export const env = { language: 'en' };

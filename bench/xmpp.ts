@@ -1,0 +1,213 @@
+/**
+ * Message round trips over a real, loopback Prosody (test/support/prosody.ts), figures 3, 4, 6:
+ *  - raw @xmpp/client, default socket options (Nagle on) and with TCP_NODELAY (the best raw setup)
+ *  - Padlock's AccountSession (src/core/account.ts) in plaintext
+ *  - two AccountSessions with OtrLayers inside a private conversation
+ *  - 1,000 messages in a burst into a private conversation (all delivered, in order)
+ *
+ * A round trip: A sends, B's client sees the message and echoes it back, A sees the echo.
+ * Messages go one at a time (the next leaves when the previous echo came back).
+ * Writes JSON to $BENCH_OUT; progress to stderr.
+ */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { AccountSession } from '../src/core/account';
+import { HistoryStore } from '../src/core/history';
+import { nullLogger } from '../src/core/log';
+import { OtrLayer } from '../src/core/otr/layer';
+import { MemoryKeyStore, MemoryTagStore, MemoryTrustStore } from '../src/core/otr/stores';
+import { startProsody, stopAll, type ProsodyServer } from '../test/support/prosody';
+import { client } from '@xmpp/client';
+import { xml, type ScriptClient, type XmlElement } from '../test/support/xmppClient';
+
+const N = Number(process.env.BENCH_RTT_N ?? 500);
+const BURST = Number(process.env.BENCH_BURST_N ?? 1000);
+const log = (m: string) => process.stderr.write(`  [xmpp] ${m}\n`);
+
+export function pct(xs: number[], p: number): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length ? s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))]! : NaN;
+}
+const stats = (xs: number[]) => ({ n: xs.length, p50: pct(xs, 50), p99: pct(xs, 99), mean: xs.reduce((a, b) => a + b, 0) / xs.length });
+
+const users: Record<string, string> = {};
+for (const u of ['r1', 'r2', 'n1', 'n2', 'p1', 'p2', 'o1', 'o2']) users[u] = `${u}-pw`;
+
+/**
+ * A raw @xmpp/client session as an application would write it: `client()`, `start()`, initial
+ * presence. `nodelay`: setNoDelay(true) on the TCP socket when it connects (the TLS layer added
+ * by STARTTLS runs over that same socket); otherwise Node's default (Nagle's algorithm on).
+ */
+async function rawClient(server: ProsodyServer, user: string, nodelay: boolean): Promise<ScriptClient> {
+  const raw = client({ service: `xmpp://${server.host}:${server.port}`, domain: server.domain, username: user, password: users[user], tls: { ca: [server.caPem] } } as never) as any; // eslint-disable-line @typescript-eslint/no-explicit-any
+  raw.reconnect.stop();
+  raw.on('error', () => {});
+  if (nodelay) raw.on('connect', () => raw.socket?.setNoDelay?.(true));
+  await raw.start();
+  await raw.send(xml('presence'));
+  const jid = raw.jid.toString();
+  return { jid, xmpp: raw, send: (el: XmlElement) => raw.send(el), stop: () => raw.stop().catch(() => {}) } as unknown as ScriptClient;
+}
+
+async function rawPair(server: ProsodyServer, a: string, b: string, nodelay: boolean): Promise<[ScriptClient, ScriptClient]> {
+  return [await rawClient(server, a, nodelay), await rawClient(server, b, nodelay)];
+}
+
+async function rawRtt(server: ProsodyServer, nodelay: boolean, n: number): Promise<number[]> {
+  const [a, b] = await rawPair(server, nodelay ? 'n1' : 'r1', nodelay ? 'n2' : 'r2', nodelay);
+  // B echoes every chat body back; A resolves the waiter of that body.
+  b.xmpp.on('stanza', ((el: XmlElement) => {
+    if (el.is('message') && el.attrs.type === 'chat') {
+      const body = el.getChildText('body');
+      if (body !== null) void b.send(xml('message', { to: el.attrs.from, type: 'chat', id: `e${body}` }, xml('body', {}, body)));
+    }
+  }) as never);
+  let waiting: { body: string; resolve: () => void } | undefined;
+  a.xmpp.on('stanza', ((el: XmlElement) => {
+    if (waiting && el.is('message') && el.getChildText('body') === waiting.body) waiting.resolve();
+  }) as never);
+  const out: number[] = [];
+  for (let i = 0; i < n + 10; i++) {
+    const body = `m${i}`;
+    const t = performance.now();
+    await new Promise<void>((resolve) => {
+      waiting = { body, resolve };
+      void a.send(xml('message', { to: b.jid, type: 'chat', id: `q${i}` }, xml('body', {}, body)));
+    });
+    if (i >= 10) out.push(performance.now() - t); // first 10: warm-up
+  }
+  await Promise.all([a.stop(), b.stop()]);
+  return out;
+}
+
+interface Side {
+  s: AccountSession;
+  otr?: OtrLayer;
+  jid: string;
+}
+
+async function padlockPair(server: ProsodyServer, dir: string, a: string, b: string, otr: boolean): Promise<[Side, Side]> {
+  const mk = async (u: string): Promise<Side> => {
+    const jid = `${u}@localhost`;
+    const s = new AccountSession({ id: jid, jid, host: server.host, port: server.port, caPem: [server.caPem] }, { logger: nullLogger, history: new HistoryStore(join(dir, u)) });
+    let layer: OtrLayer | undefined;
+    if (otr) {
+      layer = new OtrLayer({ account: s, keys: new MemoryKeyStore(), trust: new MemoryTrustStore(), tags: new MemoryTagStore(), policy: 'manual', logger: nullLogger });
+      s.layer = layer;
+      await layer.ensureKey();
+    }
+    await s.start(users[u]!);
+    return { s, otr: layer, jid };
+  };
+  const pair: [Side, Side] = [await mk(a), await mk(b)];
+  if (otr) {
+    const [x, y] = pair;
+    const up = (side: Side, contact: string) =>
+      side.otr!.state(contact) === 'private-unverified' ? Promise.resolve() : side.otr!.waitFor('state', (e) => e.contact === contact && e.state === 'private-unverified', 15_000);
+    const both = Promise.all([up(x, y.jid), up(y, x.jid)]);
+    await x.otr!.start(y.jid);
+    await both;
+  }
+  return pair;
+}
+
+async function padlockRtt(a: Side, b: Side, n: number, expectPrivate: boolean): Promise<number[]> {
+  // B echoes through its own AccountSession (history, queue, layer: the whole path).
+  const d1 = b.s.on('message', ({ contact, message, incoming }) => {
+    if (incoming && contact === a.jid) void b.s.sendMessage(a.jid, message.text);
+  });
+  let waiting: { text: string; resolve: () => void } | undefined;
+  let privateSeen = 0;
+  const d2 = a.s.on('message', ({ message, incoming }) => {
+    if (incoming && waiting && message.text === waiting.text) {
+      if (message.private) privateSeen++;
+      waiting.resolve();
+    }
+  });
+  const out: number[] = [];
+  for (let i = 0; i < n + 10; i++) {
+    const text = `m${i}`;
+    const t = performance.now();
+    await new Promise<void>((resolve) => {
+      waiting = { text, resolve };
+      void a.s.sendMessage(b.jid, text);
+    });
+    if (i >= 10) out.push(performance.now() - t);
+  }
+  d1.dispose();
+  d2.dispose();
+  if (expectPrivate && privateSeen !== n + 10) throw new Error(`only ${privateSeen}/${n + 10} echoes were private`);
+  return out;
+}
+
+/** BURST messages written at once by A into the private conversation; B must get all, in order. */
+async function burst(a: Side, b: Side, n: number): Promise<{ ms: number; delivered: number; inOrder: boolean; allPrivate: boolean }> {
+  const got: string[] = [];
+  let allPrivate = true;
+  let done!: () => void;
+  const finished = new Promise<void>((r) => (done = r));
+  const d = b.s.on('message', ({ contact, message, incoming }) => {
+    if (!incoming || contact !== a.jid || !message.text.startsWith('burst ')) return;
+    got.push(message.text);
+    if (!message.private) allPrivate = false;
+    if (got.length === n) done();
+  });
+  const t = performance.now();
+  for (let i = 0; i < n; i++) void a.s.sendMessage(b.jid, `burst ${i}`);
+  const timeout = new Promise<void>((r) => setTimeout(r, 30_000));
+  await Promise.race([finished, timeout]);
+  const ms = performance.now() - t;
+  d.dispose();
+  const inOrder = got.every((m, i) => m === `burst ${i}`);
+  return { ms, delivered: got.length, inOrder, allPrivate };
+}
+
+async function main() {
+  const dir = mkdtempSync(join(tmpdir(), 'padlock-bench-xmpp-'));
+  const server = await startProsody({ users, muc: false });
+  const result: Record<string, unknown> = {};
+  try {
+    const only = process.env.BENCH_XMPP_ONLY; // e.g. "plain" or "otr" (profiling one part)
+    if (!only) {
+    log(`raw @xmpp/client, TCP_NODELAY (${N} round trips)`);
+    result.rawNoDelay = stats(await rawRtt(server, true, N));
+    log(`raw @xmpp/client, default socket (${N} round trips, ~45 ms each with Nagle)`);
+    result.rawDefault = stats(await rawRtt(server, false, N));
+    }
+    if (!only || only === 'plain') {
+
+    log(`Padlock AccountSession, plaintext (${N})`);
+    const [p1, p2] = await padlockPair(server, dir, 'p1', 'p2', false);
+    result.padlockPlain = stats(await padlockRtt(p1, p2, N, false));
+    await Promise.all([p1.s.dispose(), p2.s.dispose()]);
+    }
+    if (!only || only === 'otr') {
+
+    log(`Padlock AccountSession + OtrLayer, private conversation (${N})`);
+    const [o1, o2] = await padlockPair(server, dir, 'o1', 'o2', true);
+    result.padlockOtr = stats(await padlockRtt(o1, o2, N, true));
+    log(`burst of ${BURST} into the private conversation`);
+    const bursts = [];
+    for (let i = 0; i < 3; i++) bursts.push(await burst(o1, o2, BURST));
+    result.burst = { runs: bursts, medianMs: pct(bursts.map((b) => b.ms), 50), n: BURST, ok: bursts.every((b) => b.delivered === BURST && b.inOrder && b.allPrivate) };
+    o1.otr!.dispose();
+    o2.otr!.dispose();
+    await Promise.all([o1.s.dispose(), o2.s.dispose()]);
+    }
+  } finally {
+    await stopAll();
+    rmSync(dir, { recursive: true, force: true });
+  }
+  const out = process.env.BENCH_OUT;
+  if (out) writeFileSync(out, JSON.stringify(result, null, 2));
+  else console.log(JSON.stringify(result, null, 2));
+}
+
+void main().then(
+  () => process.exit(0),
+  (e) => {
+    console.error(e);
+    process.exit(1);
+  },
+);
