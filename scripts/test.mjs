@@ -7,6 +7,7 @@
 //                                              combine them to run several groups)
 //   node scripts/test.mjs --grep PATTERN       only tests whose name matches (node:test
 //                                              --test-name-pattern, and mocha grep in the host)
+//   node scripts/test.mjs --file ui-share      only test files whose name contains this (repeatable)
 //   node scripts/test.mjs --no-typecheck       skip `tsc --noEmit`
 //
 // Groups (bundled by esbuild from test/<group>/*.test.ts to out/test/<group>/*.test.js):
@@ -27,6 +28,7 @@ const { values: args } = parseArgs({
     integration: { type: 'boolean', default: false },
     browser: { type: 'boolean', default: false },
     grep: { type: 'string' },
+    file: { type: 'string', multiple: true },
     'no-typecheck': { type: 'boolean', default: false },
   },
   strict: true,
@@ -42,7 +44,7 @@ const groups = [
   // One VS Code + Chromium at a time is all 2 cores can carry.
   { name: 'browser', concurrency: 1, timeoutMs: 300_000, selected: !anyGroup || args.browser },
 ].filter((g) => g.selected);
-const typecheck = !args['no-typecheck'] && !anyGroup && !args.grep;
+const typecheck = !args['no-typecheck'] && !anyGroup && !args.grep && !args.file;
 
 const total = { passed: 0, failed: 0, skipped: 0, failures: [] };
 const started = Date.now();
@@ -120,7 +122,7 @@ async function main() {
     for (const g of groups) {
       if (g.name !== 'unit') await reportTypecheck();
       const dir = join(root, 'out', 'test', g.name);
-      const files = existsSync(dir) ? readdirSync(dir).filter((f) => f.endsWith('.test.js')).sort().map((f) => join(dir, f)) : [];
+      const files = existsSync(dir) ? readdirSync(dir).filter((f) => f.endsWith('.test.js') && (!args.file || args.file.some((p) => f.includes(p)))).sort().map((f) => join(dir, f)) : [];
       heading(`${g.name} tests (${files.length} file${files.length === 1 ? '' : 's'})`);
       if (files.length === 0) continue;
       const countsFile = join(countsDir, `${g.name}.json`);

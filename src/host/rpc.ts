@@ -14,6 +14,9 @@ import {
   validateRequest,
 } from '../shared/protocol';
 
+/** A webview that never becomes ready must not grow the host's memory without bound. */
+const MAX_PENDING = 2000;
+
 export type Handlers<R extends RequestsShape> = {
   [M in keyof R]: (params: R[M]['params']) => Promise<R[M]['result']> | R[M]['result'];
 };
@@ -28,6 +31,8 @@ export class WebviewRpc<R extends RequestsShape, N> implements vscode.Disposable
     private readonly validators: { [M in keyof R]: Validator },
     private readonly handlers: Handlers<R>,
     private readonly log: (msg: string) => void,
+    /** Notification types that carry a whole state: only the newest is kept before ready. */
+    private readonly coalesce: ReadonlySet<string> = new Set(),
   ) {
     this.sub = webview.onDidReceiveMessage((raw: unknown) => void this.onMessage(raw));
   }
@@ -36,9 +41,12 @@ export class WebviewRpc<R extends RequestsShape, N> implements vscode.Disposable
   notify<K extends keyof N & string>(type: K, data: N[K]): void {
     const env = { kind: 'notification', type, data } as NotificationEnvelope<N>;
     if (!this.ready) {
-      // Before ready, only the newest of each kind of whole-state notification matters, but
-      // incremental ones (a new message) must all arrive: keep them in order.
+      // Held until the ready response has gone out, then sent in order after it. A state
+      // notification only matters in its newest form; an incremental one (a new message)
+      // must arrive even when the ready state already had it, which receivers handle by id.
+      if (this.coalesce.has(type)) this.pending = this.pending.filter((p) => p.type !== type);
       this.pending.push(env);
+      if (this.pending.length > MAX_PENDING) this.pending.splice(0, this.pending.length - MAX_PENDING);
       return;
     }
     void this.webview.postMessage(env);
@@ -62,11 +70,6 @@ export class WebviewRpc<R extends RequestsShape, N> implements vscode.Disposable
       return;
     }
     const { id, method, params } = v.request as { id: number; method: keyof R & string; params: unknown };
-    if (method === 'ready') {
-      // The ready result is the initial state; notifications queued before it are obsolete
-      // for whole-state views and are dropped (the state includes them).
-      this.pending = [];
-    }
     try {
       const result = await (this.handlers[method] as (p: unknown) => unknown)(params);
       this.reply({ kind: 'response', id, ok: true, result: result ?? null });
