@@ -51,6 +51,7 @@ const targets = [
       chat: join(root, 'webview/chat/main.ts'),
       verify: join(root, 'webview/verify/main.ts'),
       security: join(root, 'webview/security/main.ts'),
+      room: join(root, 'webview/room/main.ts'),
     },
     outdir: join(root, 'out/webview'),
   },

@@ -12,6 +12,7 @@ import type { Element } from '@xmpp/xml';
 import { Emitter } from './emitter';
 import { ConnectError } from './errors';
 import { HistoryStore } from './history';
+import { SessionTranscript } from './transcript';
 import { bareJid, isValidBareUserJid, resourceOf } from './jid';
 import { type Logger, clip } from './log';
 import { OutgoingQueue, type OutgoingItem, type QueueStore } from './queue';
@@ -96,8 +97,8 @@ export class AccountSession extends Emitter<AccountEvents> {
   private readonly chatStateCapable = new Set<string>();
   /** Recently seen incoming ids per contact (redelivery after a reconnect must not duplicate). */
   private readonly seen = new Map<string, Set<string>>();
-  /** Ids of private messages kept out of history (their status updates stay out too). */
-  private readonly unlogged = new Set<string>();
+  /** Messages kept out of history (private ones, unpersisted notices): memory only. */
+  private readonly transcript = new SessionTranscript();
   /** Contact for each in-flight outgoing id, for receipts and errors. */
   private readonly outgoing = new Map<string, string>();
   layer?: ChatLayer;
@@ -274,17 +275,20 @@ export class AccountSession extends Emitter<AccountEvents> {
    * Writes a message. It is in history (status `queued`) and in the queue before anything
    * touches the network, so nothing the user wrote can be lost by a dropped connection.
    */
-  async sendMessage(jid: string, text: string, opts: { persist?: boolean } = {}): Promise<MessageView> {
+  async sendMessage(jid: string, text: string, opts: { persist?: boolean; requirePrivate?: boolean } = {}): Promise<MessageView> {
     const contact = this.checkContactJid(jid);
     if (typeof text !== 'string' || !text.trim()) throw new Error('The message is empty.');
     if (text.length > MAX_OUTGOING_TEXT) throw new Error(`The message is too long (${text.length} characters; the limit is ${MAX_OUTGOING_TEXT}).`);
-    const priv = this.layer?.willEncrypt?.(contact) ?? false;
+    // requirePrivate: the layer holds the message until a private conversation is up (it is
+    // never sent in the clear); without a layer that can encrypt it could never go out.
+    if (opts.requirePrivate && !this.layer?.willEncrypt) throw new Error('Private conversations are not available for this account.');
+    const priv = opts.requirePrivate === true || (this.layer?.willEncrypt?.(contact) ?? false);
     const message: MessageView = { id: randomUUID(), direction: 'out', text, ts: Date.now(), status: 'queued', ...(priv ? { private: true } : {}) };
     if (!priv || this.logsPrivate()) await this.deps.history.append(this.id, contact, message);
-    else this.unlogged.add(message.id);
+    else this.transcript.add(contact, message);
     this.emit('message', { contact, message, incoming: false });
     // Private plaintext never goes to the queue file on disk.
-    this.queue.enqueue({ id: message.id, to: contact, text, ts: message.ts, persist: !priv && (opts.persist ?? true) });
+    this.queue.enqueue({ id: message.id, to: contact, text, ts: message.ts, persist: !priv && (opts.persist ?? true), ...(opts.requirePrivate ? { requirePrivate: true } : {}) });
     void this.flush();
     return message;
   }
@@ -296,14 +300,17 @@ export class AccountSession extends Emitter<AccountEvents> {
     await this.conn!.send(chatStateMessage(this.addressFor(contact), state)).catch(() => {});
   }
 
-  history(jid: string, limit?: number): Promise<MessageView[]> {
-    return this.deps.history.load(this.id, bareJid(jid), limit);
+  /** History from disk, with this session's unlogged messages (private ones) merged in. */
+  async history(jid: string, limit?: number): Promise<MessageView[]> {
+    const contact = bareJid(jid);
+    return this.transcript.merge(contact, await this.deps.history.load(this.id, contact, limit), limit);
   }
 
   /** Adds an informational line to a conversation (also used by the OTR layer). */
   system(contact: string, text: string, level: 'info' | 'warning' | 'error' = 'info', persist = true, action?: MessageView['action']): MessageView {
     const message: MessageView = { id: randomUUID(), direction: 'system', text, ts: Date.now(), level, ...(action ? { action } : {}) };
     if (persist) void this.deps.history.append(this.id, contact, message).catch((e) => this.log.error(`history: ${String(e)}`));
+    else this.transcript.add(contact, message);
     this.emit('message', { contact, message, incoming: false });
     return message;
   }
@@ -453,10 +460,7 @@ export class AccountSession extends Emitter<AccountEvents> {
   }
 
   private setStatus(contact: string, id: string, status: MessageStatus): void {
-    if (!this.unlogged.has(id)) void this.deps.history.updateStatus(this.id, contact, id, status).catch(() => {});
-    else if (status === 'delivered' || status === 'failed') this.unlogged.delete(id);
-    // Bounded: a private message never acknowledged must not keep its id forever.
-    if (this.unlogged.size > 5000) this.unlogged.delete(this.unlogged.values().next().value as string);
+    if (!this.transcript.setStatus(contact, id, status)) void this.deps.history.updateStatus(this.id, contact, id, status).catch(() => {});
     this.emit('messageStatus', { contact, id, status });
   }
 
@@ -559,6 +563,7 @@ export class AccountSession extends Emitter<AccountEvents> {
       ...(priv ? { private: true } : {}),
     };
     if (!priv || this.logsPrivate()) await this.deps.history.append(this.id, contact, message).catch((e) => this.log.error(`history: ${String(e)}`));
+    else this.transcript.add(contact, message);
     this.emit('message', { contact, message, incoming: true });
     if (!m.chatState) this.emit('chatState', { contact, state: undefined });
   }

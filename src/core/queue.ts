@@ -23,6 +23,11 @@ export interface OutgoingItem {
   state: 'queued' | 'inflight';
   /** Persist across restarts (false for private-conversation plaintext, never written to disk). */
   persist: boolean;
+  /**
+   * Only ever send this message encrypted, whatever the OTR policy (a shared code snippet): the
+   * layer holds it and starts a private conversation; it fails rather than going out in the clear.
+   */
+  requirePrivate?: boolean;
 }
 
 export interface QueueStore {

@@ -20,6 +20,7 @@ import type { AccountManager } from './accounts';
 import type { OtrService } from './otr';
 import { localRoots, webviewHtml } from './html';
 import { WebviewRpc } from './rpc';
+import { runCodeAction } from './share';
 
 export const CHAT_VIEW_TYPE = 'padlock.chat';
 /** How much history a panel receives at open; the webview renders it lazily. */
@@ -67,8 +68,15 @@ class ChatPanel implements vscode.Disposable {
         otrPolicy: async ({ policy }) => {
           await this.otr.setContactPolicy(this.account, this.jid, policy === 'default' ? undefined : policy);
         },
+        codeAction: async ({ messageId, block, action }) => {
+          // History includes this session's private messages (kept in memory, not on disk).
+          const text = (await this.account.history(this.jid, HISTORY_LIMIT)).find((m) => m.id === messageId)?.text;
+          if (text === undefined) throw new Error('That message is no longer available.');
+          await runCodeAction(text, block, action);
+        },
       },
       (m) => log.warn(`[chat ${jid}] ${m}`),
+      new Set(['header', 'theirState', 'otr']),
     );
     panel.webview.html = webviewHtml(panel.webview, extensionUri, 'chat', this.title());
     this.subs.push(

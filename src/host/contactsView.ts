@@ -10,6 +10,7 @@ import type { ChatManager } from './chats';
 import { localRoots, webviewHtml } from './html';
 import type { Logger } from '../core/log';
 import { WebviewRpc } from './rpc';
+import type { RoomsManager } from './rooms';
 
 export const CONTACTS_VIEW_ID = 'padlock.contacts';
 
@@ -18,6 +19,7 @@ export class ContactsViewProvider implements vscode.WebviewViewProvider, vscode.
   private rpc?: WebviewRpc<ContactsRequests, ContactsNotifications>;
   private scheduled = false;
   private readonly disposables: vscode.Disposable[] = [];
+  private rooms?: RoomsManager;
 
   constructor(
     private readonly extensionUri: vscode.Uri,
@@ -26,6 +28,13 @@ export class ContactsViewProvider implements vscode.WebviewViewProvider, vscode.
     private readonly log: Logger,
   ) {
     this.disposables.push(accounts.onDidChange(() => this.schedule()), chats.onDidChangeUnread(() => this.schedule()));
+  }
+
+  /** Group chat (issue 6): rooms under their account, with unread counts. */
+  attachRooms(rooms: RoomsManager): void {
+    this.rooms = rooms;
+    this.disposables.push(rooms.onDidChange(() => this.schedule()));
+    this.schedule();
   }
 
   resolveWebviewView(view: vscode.WebviewView): void {
@@ -61,8 +70,16 @@ export class ContactsViewProvider implements vscode.WebviewViewProvider, vscode.
           if (!s) throw new Error('Unknown account.');
           await s.answerRequest(jid, answer);
         },
+        roomAction: async ({ account, jid, action }) => {
+          const s = this.accounts.get(account);
+          if (!s || !this.rooms) throw new Error('Unknown account.');
+          if (action === 'open') return this.rooms.open(s, jid ?? '');
+          const command = { join: 'padlock.joinRoom', create: 'padlock.createRoom', leave: 'padlock.leaveRoom', invite: 'padlock.inviteToRoom' }[action];
+          await vscode.commands.executeCommand(command, { account, jid });
+        },
       },
       (m) => this.log.warn(`[contacts] ${m}`),
+      new Set(['state']),
     );
     view.webview.html = webviewHtml(view.webview, this.extensionUri, 'contacts', 'Padlock Contacts');
     view.onDidDispose(() => {
@@ -85,6 +102,7 @@ export class ContactsViewProvider implements vscode.WebviewViewProvider, vscode.
         contacts: [...s.roster.contactViews((jid) => this.chats.unreadFor(s.id, jid)), ...this.strangers(s)],
         requests: s.roster.requestViews(),
         queued: s.queue.size,
+        rooms: this.rooms?.roomViews(s.id) ?? [],
       })),
     };
   }
@@ -123,7 +141,7 @@ export class ContactsViewProvider implements vscode.WebviewViewProvider, vscode.
 
   private updateBadge(): void {
     if (!this.view) return;
-    const n = this.chats.totalUnread();
+    const n = this.chats.totalUnread() + (this.rooms?.totalUnread() ?? 0);
     this.view.badge = n ? { value: n, tooltip: vscode.l10n.t('{0} unread messages', n) } : undefined;
   }
 

@@ -10,7 +10,7 @@ export function localRoots(extensionUri: vscode.Uri): vscode.Uri[] {
   return [vscode.Uri.joinPath(extensionUri, 'out'), vscode.Uri.joinPath(extensionUri, 'media')];
 }
 
-export function webviewHtml(webview: vscode.Webview, extensionUri: vscode.Uri, name: 'contacts' | 'chat' | 'verify' | 'security', title: string): string {
+export function webviewHtml(webview: vscode.Webview, extensionUri: vscode.Uri, name: 'contacts' | 'chat' | 'verify' | 'security' | 'room', title: string): string {
   const nonce = randomBytes(18).toString('base64');
   const uri = (...p: string[]) => webview.asWebviewUri(vscode.Uri.joinPath(extensionUri, ...p)).toString();
   const csp = [

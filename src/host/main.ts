@@ -13,8 +13,10 @@ import { ChatManager, plainForNotification } from './chats';
 import { ContactsViewProvider } from './contactsView';
 import { OtrService } from './otr';
 import { SecurityPage } from './security';
+import { registerShareCommands } from './share';
 import { StatusBar } from './statusBar';
 import { VerifyPanels } from './verify';
+import { RoomsManager, type RoomArg } from './rooms';
 
 export interface PadlockApi {
   readonly accounts: AccountManager;
@@ -215,6 +217,18 @@ export function start(context: vscode.ExtensionContext): Main {
     const target = await pickContact(accounts, arg, vscode.l10n.t('Authenticate which contact?'));
     if (target) verify.open(target.session, target.jid);
   });
+
+  // -- group chat (issue 6): one MucManager per session, created before accounts.init() signs in
+  const rooms = new RoomsManager(context.extensionUri, accounts, log);
+  context.subscriptions.push(rooms);
+  contacts.attachRooms(rooms);
+  cmd('padlock.joinRoom', (arg?: RoomArg) => rooms.joinInteractive(arg));
+  cmd('padlock.createRoom', (arg?: RoomArg) => rooms.createInteractive(arg));
+  cmd('padlock.leaveRoom', (arg?: RoomArg) => rooms.leaveInteractive(arg));
+  cmd('padlock.inviteToRoom', (arg?: RoomArg) => rooms.inviteCommand(arg));
+
+  // -- sharing code (issue 4): padlock.shareSelection, padlock.shareFile -----------------------
+  context.subscriptions.push(registerShareCommands(cmd, { context, accounts, otr, chats, log }));
 
   const ready = accounts.init().catch((err) => log.error(`init: ${String(err)}`));
   const api: PadlockApi = {

@@ -86,6 +86,7 @@ export class SecurityPage implements vscode.Disposable {
         },
       },
       (m) => this.log.warn(`[security] ${m}`),
+      new Set(['state']),
     );
     panel.webview.html = webviewHtml(panel.webview, this.extensionUri, 'security', 'Padlock: Security');
     panel.onDidDispose(() => {

@@ -72,6 +72,7 @@ class VerifyPanel {
         },
       },
       (m) => log.warn(`[verify ${jid}] ${m}`),
+      new Set(['state']),
     );
     panel.webview.html = webviewHtml(panel.webview, extensionUri, 'verify', panel.title);
   }

@@ -75,6 +75,8 @@ export interface AccountView {
   requests: AuthRequestView[];
   /** Messages written while offline, waiting to go out. */
   queued: number;
+  /** Group chat rooms of this account (joined, joining, or bookmarked). */
+  rooms?: RoomSummaryView[];
 }
 
 export interface ContactsState {
@@ -236,9 +238,14 @@ export type ContactsRequests = {
     params: { account: string; jid: string; answer: 'authorize' | 'deny' };
     result: void;
   };
+  /** Group chat: open / join / create / leave / invite (jid: the room, optional for join and create). */
+  roomAction: { params: { account: string; jid?: string; action: RoomTreeAction }; result: void };
 };
 
 export type ContactAction = 'message' | 'rename' | 'move' | 'remove' | 'rerequest';
+
+/** Group chat actions from the contact tree (issue 6). `jid` names the room, when there is one. */
+export type RoomTreeAction = 'open' | 'join' | 'create' | 'leave' | 'invite';
 
 export type ChatRequests = {
   ready: { params: Record<string, never>; result: ChatState0 };
@@ -248,7 +255,16 @@ export type ChatRequests = {
   otr: { params: { action: SystemAction }; result: void };
   /** Per-contact policy (undefined = the global default). */
   otrPolicy: { params: { policy: OtrPolicyView | 'default' }; result: void };
+  /**
+   * An action on a code block of a message (src/core/snippet.ts findCodeBlocks order). The host
+   * looks the code up in the message it has (history or the panel's own copy); the webview never
+   * sends code.
+   */
+  codeAction: { params: { messageId: string; block: number; action: CodeAction }; result: void };
 };
+
+export type CodeAction = 'copy' | 'insert' | 'open' | 'saveAs';
+export const CODE_ACTIONS: readonly CodeAction[] = ['copy', 'insert', 'open', 'saveAs'];
 
 /** Host -> webview notifications. */
 export type ContactsNotifications = {
@@ -322,6 +338,8 @@ export const contactsValidators: { [M in keyof ContactsRequests]: Validator } = 
   signOut: accountOnly,
   contactAction: (p) => accountJid(p) ?? oneOf(p as Record<string, unknown>, 'action', CONTACT_ACTIONS),
   answerRequest: (p) => accountJid(p) ?? oneOf(p as Record<string, unknown>, 'answer', ['authorize', 'deny']),
+  roomAction: (p) =>
+    isObj(p) ? (str(p, 'account', 256) ?? str(p, 'jid', MAX_JID, true) ?? oneOf(p, 'action', ROOM_TREE_ACTIONS)) : 'params must be an object',
 };
 
 export const SYSTEM_ACTIONS: readonly SystemAction[] = ['authenticate', 'startPrivate', 'refreshPrivate', 'endPrivate'];
@@ -335,6 +353,12 @@ export const chatValidators: { [M in keyof ChatRequests]: Validator } = {
   otrPolicy: (p) => (isObj(p) ? oneOf(p, 'policy', [...OTR_POLICIES, 'default']) : 'params must be an object'),
   send: (p) => (isObj(p) ? str(p, 'text', MAX_OUTGOING_TEXT) ?? ((p.text as string).trim() ? undefined : 'text is empty') : 'params must be an object'),
   chatState: (p) => (isObj(p) ? oneOf(p, 'state', CHAT_STATES) : 'params must be an object'),
+  codeAction: (p) =>
+    isObj(p)
+      ? (str(p, 'messageId', 256) ??
+        (Number.isSafeInteger(p.block) && (p.block as number) >= 0 && (p.block as number) < 1000 ? undefined : 'block must be a small non-negative integer') ??
+        oneOf(p, 'action', CODE_ACTIONS))
+      : 'params must be an object',
 };
 
 /**
@@ -386,4 +410,109 @@ export const securityValidators: { [M in keyof SecurityRequests]: Validator } = 
   forget: accountContactFp,
   setPolicy: (p) => (isObj(p) ? oneOf(p, 'policy', OTR_POLICIES) : 'params must be an object'),
   setLogging: (p) => (isObj(p) && typeof p.logging === 'boolean' ? undefined : 'logging must be a boolean'),
+};
+
+// ---------------------------------------------------------------------------------------------
+// Group chat (XEP-0045, issue 6): the room panel and rooms in the contact tree
+
+export type RoomStatusView = 'joining' | 'joined' | 'offline' | 'left' | 'error';
+export type RoomRoleView = 'moderator' | 'participant' | 'visitor' | 'none';
+export type RoomAffiliationView = 'owner' | 'admin' | 'member' | 'outcast' | 'none';
+
+/** A room under its account in the contact tree. */
+export interface RoomSummaryView {
+  account: string;
+  /** Bare room JID. */
+  jid: string;
+  /** Bookmark name, else the room's local part. */
+  name: string;
+  /** 'left': bookmarked but not joined. */
+  status: RoomStatusView;
+  unread: number;
+  /** Unread messages that mention our nickname. */
+  mentions: number;
+  bookmarked: boolean;
+}
+
+export interface OccupantView {
+  /** Identity in the room (raw). */
+  nick: string;
+  /** Sanitised and capped: what is shown (as text). */
+  displayNick: string;
+  role: RoomRoleView;
+  affiliation: RoomAffiliationView;
+  show: PresenceShow;
+  status?: string;
+  self: boolean;
+}
+
+/** A line in a room: MessageView plus the sender's display nick and flags. */
+export interface RoomMessageView extends MessageView {
+  displayFrom?: string;
+  mine?: boolean;
+  mention?: boolean;
+  delayed?: boolean;
+}
+
+/** Everything the room header shows (sent whole on each change). */
+export interface RoomHeaderView {
+  name: string;
+  nick: string;
+  status: RoomStatusView;
+  /** Plain words: why we are not in the room (wrong password, banned, …). */
+  error?: string;
+  subject?: string;
+  subjectBy?: string;
+  role: RoomRoleView;
+  affiliation: RoomAffiliationView;
+  connection: ConnectionState;
+  /** Topic can be changed by us (moderator, or the room lets participants). */
+  canSetSubject: boolean;
+  bookmarked: boolean;
+  autojoin: boolean;
+}
+
+export interface RoomState0 extends RoomHeaderView {
+  account: string;
+  accountJid: string;
+  jid: string;
+  occupants: OccupantView[];
+  messages: RoomMessageView[];
+}
+
+export type RoomRequests = {
+  ready: { params: Record<string, never>; result: RoomState0 };
+  send: { params: { text: string }; result: { id: string } };
+  setSubject: { params: { subject: string }; result: void };
+  /** Asks the host to pick a contact to invite (quick pick). */
+  invite: { params: Record<string, never>; result: void };
+  leave: { params: Record<string, never>; result: void };
+  /** Join again after leaving or an error (the host asks for a new nick / password if needed). */
+  rejoin: { params: Record<string, never>; result: void };
+  bookmark: { params: { bookmarked: boolean; autojoin: boolean }; result: void };
+};
+
+export type RoomNotifications = {
+  message: RoomMessageView;
+  header: RoomHeaderView;
+  /** An occupant joined or changed (oldNick: a nick change). */
+  occupant: { occupant: OccupantView; oldNick?: string };
+  occupantLeft: { nick: string };
+  /** The whole list (after a rejoin). */
+  occupants: OccupantView[];
+};
+
+export const ROOM_TREE_ACTIONS: readonly RoomTreeAction[] = ['open', 'join', 'create', 'leave', 'invite'];
+/** Room subjects are capped by the core (src/core/muc.ts) at this length. */
+export const MAX_ROOM_SUBJECT = 4096;
+
+export const roomValidators: { [M in keyof RoomRequests]: Validator } = {
+  ready: none,
+  send: (p) => (isObj(p) ? str(p, 'text', MAX_OUTGOING_TEXT) ?? ((p.text as string).trim() ? undefined : 'text is empty') : 'params must be an object'),
+  setSubject: (p) => (isObj(p) ? str(p, 'subject', MAX_ROOM_SUBJECT) : 'params must be an object'),
+  invite: none,
+  leave: none,
+  rejoin: none,
+  bookmark: (p) =>
+    isObj(p) && typeof p.bookmarked === 'boolean' && typeof p.autojoin === 'boolean' ? undefined : 'bookmarked and autojoin must be booleans',
 };

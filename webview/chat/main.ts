@@ -14,6 +14,7 @@ import {
   type ChatRequests,
   type ChatState,
   type ChatState0,
+  type CodeAction,
   type ConnectionState,
   type MessageStatus,
   type MessageView,
@@ -23,6 +24,8 @@ import {
   type SystemAction,
 } from '../../src/shared/protocol';
 import { announce, append, h, icon, replaceChildren } from '../shared/dom';
+import { findCodeBlocks, type CodeBlock } from '../../src/core/snippet';
+import { isHighlighted, languageLabel, showControls, tokenizeLine, type LineState, type Token } from '../shared/highlight';
 import { createWebviewIpc, loadState, saveState } from '../shared/ipc';
 import { showMenu, type MenuItem } from '../shared/menu';
 import {
@@ -219,8 +222,206 @@ function renderSegments(target: HTMLElement, segs: Segment[]): void {
   });
 }
 
-/** Body of a message; long texts are cut with a "Show all" toggle so a 1 MB paste cannot freeze the page. */
-function renderBody(text: string): HTMLElement {
+/**
+ * Body of a message. Closed ```fenced``` code blocks (src/core/snippet.ts findCodeBlocks, the
+ * same lookup the host uses for the block actions) are drawn as code blocks with a header,
+ * highlighting and actions; the text around them as before.
+ */
+function renderBody(text: string, messageId?: string): HTMLElement {
+  const blocks = findCodeBlocks(text);
+  if (!blocks.length) return renderTextBody(text);
+  const body = h('div', { class: 'msg-body has-code' });
+  let pos = 0;
+  blocks.forEach((b, i) => {
+    appendTextPart(body, text.slice(pos, b.start).replace(/\r?\n$/, ''));
+    body.appendChild(renderCodeBlock(b, i, messageId));
+    pos = b.end;
+  });
+  appendTextPart(body, text.slice(pos).replace(/^\r?\n/, ''));
+  return body;
+}
+
+function appendTextPart(body: HTMLElement, text: string): void {
+  if (!text) return;
+  const part = renderTextBody(text);
+  part.className = 'msg-part';
+  body.appendChild(part);
+}
+
+/** Lines shown before "Show all N lines". */
+const CODE_PREVIEW_LINES = 30;
+/** Lines highlighted at most per block; the rest stays plain text (still readable, copyable). */
+const HIGHLIGHT_MAX_LINES = 3000;
+/** Lines tokenized per slice of idle work. */
+const HIGHLIGHT_CHUNK = 150;
+
+const ACTIONS: { action: CodeAction; icon: string; label: string }[] = [
+  { action: 'copy', icon: 'copy', label: 'Copy' },
+  { action: 'insert', icon: 'insert', label: 'Insert at Cursor' },
+  { action: 'open', icon: 'go-to-file', label: 'Open in New Editor' },
+  { action: 'saveAs', icon: 'save-as', label: 'Save As…' },
+];
+
+function renderCodeBlock(b: CodeBlock, index: number, messageId: string | undefined): HTMLElement {
+  const lines = b.code.split('\n');
+  if (lines.length > 1 && lines[lines.length - 1] === '') lines.pop();
+  const label = languageLabel(b.languageId, b.fence);
+  const where = [b.fileName, b.startLine ? (b.endLine && b.endLine > b.startLine ? `lines ${b.startLine}\u2013${b.endLine}` : `line ${b.startLine}`) : undefined]
+    .filter(Boolean)
+    .join(', ');
+  const code = h('code', { class: 'code-text', 'data-lang': b.languageId });
+  const pre = h('pre', { class: 'code-pre', tabindex: '0', 'aria-label': `${label} code${where ? `, ${where}` : ''}` }, code);
+  const actions = messageId
+    ? h(
+        'div',
+        { class: 'code-actions', role: 'toolbar', 'aria-label': 'Code actions' },
+        ...ACTIONS.map((a) =>
+          h(
+            'button',
+            {
+              class: ['code-action', `code-action-${a.action}`],
+              type: 'button',
+              title: a.label,
+              'aria-label': a.label,
+              on: { click: () => void codeAction(messageId, index, a.action, a.label) },
+            },
+            icon(a.icon),
+          ),
+        ),
+      )
+    : null;
+  const header = h(
+    'div',
+    { class: 'code-header' },
+    h('span', { class: 'code-lang' }, label),
+    b.fileName ? h('span', { class: 'code-file', title: b.fileName }, b.fileName) : null,
+    b.startLine ? h('span', { class: 'code-range' }, b.endLine && b.endLine > b.startLine ? `lines ${b.startLine}\u2013${b.endLine}` : `line ${b.startLine}`) : null,
+    h('span', { class: 'code-count' }, lines.length === 1 ? '1 line' : `${lines.length.toLocaleString()} lines`),
+    actions,
+  );
+  const block = h('div', { class: ['code-block', 'snippet'], 'data-block': String(index) }, header, pre);
+  const long = lines.length > CODE_PREVIEW_LINES;
+  let shown = long ? CODE_PREVIEW_LINES : lines.length;
+  fillCode(code, lines, shown, b.languageId);
+  if (long) {
+    const toggle = h('button', { class: 'text-button show-all code-toggle', type: 'button', 'aria-expanded': 'false' }, `Show all ${lines.length.toLocaleString()} lines`);
+    toggle.addEventListener('click', () => {
+      shown = shown < lines.length ? lines.length : CODE_PREVIEW_LINES;
+      fillCode(code, lines, shown, b.languageId);
+      const all = shown === lines.length;
+      toggle.textContent = all ? 'Show less' : `Show all ${lines.length.toLocaleString()} lines`;
+      toggle.setAttribute('aria-expanded', String(all));
+      block.classList.toggle('expanded', all);
+    });
+    block.appendChild(toggle);
+  }
+  return block;
+}
+
+/**
+ * Puts the first `count` lines into `code`: at once as plain text (control characters made
+ * visible), then highlighted in slices of idle time, so a 64 KB or 10,000-line block never
+ * blocks the panel. Lines past HIGHLIGHT_MAX_LINES stay plain.
+ */
+function fillCode(code: HTMLElement, lines: string[], count: number, languageId: string): void {
+  const job = (code as HTMLElement & { padlockJob?: { cancelled: boolean } }).padlockJob;
+  if (job) job.cancelled = true;
+  code.replaceChildren();
+  const visible = lines.slice(0, count);
+  const limit = isHighlighted(languageId) ? Math.min(visible.length, HIGHLIGHT_MAX_LINES) : 0;
+  // One plain chunk per HIGHLIGHT_CHUNK lines; each is replaced by its highlighted version in turn.
+  const chunks: HTMLElement[] = [];
+  for (let i = 0; i < visible.length; i += HIGHLIGHT_CHUNK) {
+    const slice = visible.slice(i, i + HIGHLIGHT_CHUNK);
+    const last = i + HIGHLIGHT_CHUNK >= visible.length;
+    const chunk = h('span', { class: 'code-chunk' });
+    appendPieces(chunk, showControls([{ text: slice.join('\n') + (last ? '' : '\n') }]));
+    chunks.push(chunk);
+  }
+  code.append(...chunks);
+  if (!limit) return;
+  const state = { cancelled: false };
+  (code as HTMLElement & { padlockJob?: { cancelled: boolean } }).padlockJob = state;
+  let lineState: LineState = 0;
+  let chunkIndex = 0;
+  schedule(() => {
+    if (state.cancelled || !code.isConnected) return false;
+    const from = chunkIndex * HIGHLIGHT_CHUNK;
+    if (from >= limit) return false;
+    const to = Math.min(from + HIGHLIGHT_CHUNK, visible.length);
+    const fresh = h('span', { class: 'code-chunk' });
+    for (let i = from; i < to; i++) {
+      if (i < limit) {
+        const r = tokenizeLine(visible[i]!, languageId, lineState);
+        lineState = r.state;
+        appendPieces(fresh, showControls(r.tokens));
+      } else appendPieces(fresh, showControls([{ text: visible[i]! }]));
+      if (i < visible.length - 1) fresh.appendChild(document.createTextNode('\n'));
+    }
+    chunks[chunkIndex]!.replaceWith(fresh);
+    chunks[chunkIndex] = fresh;
+    chunkIndex++;
+    return from + HIGHLIGHT_CHUNK < limit;
+  });
+}
+
+/** Tokens as DOM: plain text nodes, and spans with a fixed class and text content. */
+function appendPieces(target: HTMLElement, tokens: Token[]): void {
+  for (const t of tokens) {
+    if (!t.cls) target.appendChild(document.createTextNode(t.text));
+    else {
+      const span = h('span', { class: `tok-${t.cls}` }, t.text);
+      if (t.cls === 'control') span.title = `Control character ${controlCode(t.text)}, shown escaped`;
+      target.appendChild(span);
+    }
+  }
+}
+
+/** "U+001B" for the picture of a control character (see highlight.ts controlPicture). */
+function controlCode(picture: string): string {
+  const c = picture.charCodeAt(0);
+  const code = c >= 0x2400 && c <= 0x241f ? c - 0x2400 : c === 0x2421 ? 0x7f : -1;
+  return code >= 0 ? `U+${code.toString(16).toUpperCase().padStart(4, '0')}` : picture.replace(/[\u27e8\u27e9]/g, '');
+}
+
+/** Idle-time work queue: each job does one slice and says whether it has more. */
+const jobs: (() => boolean)[] = [];
+let pumping = false;
+function schedule(job: () => boolean): void {
+  jobs.push(job);
+  if (!pumping) {
+    pumping = true;
+    setTimeout(pump, 0);
+  }
+}
+function pump(): void {
+  const t0 = performance.now();
+  while (jobs.length && performance.now() - t0 < 12) {
+    const job = jobs[0]!;
+    let more = false;
+    try {
+      more = job();
+    } catch {
+      more = false;
+    }
+    if (!more) jobs.shift();
+    else jobs.push(jobs.shift()!); // round robin: one big block does not starve the others
+  }
+  if (jobs.length) setTimeout(pump, 0);
+  else pumping = false;
+}
+
+async function codeAction(messageId: string, block: number, action: CodeAction, label: string): Promise<void> {
+  try {
+    await ipc.request('codeAction', { messageId, block, action });
+    if (action === 'copy') announce('Copied to the clipboard.');
+  } catch (err) {
+    systemLine(`${label} did not work: ${(err as Error).message}`, 'error');
+  }
+}
+
+/** Body of plain text; long texts are cut with a "Show all" toggle so a 1 MB paste cannot freeze the page. */
+function renderTextBody(text: string): HTMLElement {
   const body = h('div', { class: 'msg-body' });
   const cut = truncateForDisplay(text);
   if (cut === undefined) {
@@ -281,7 +482,7 @@ function renderMessage(i: number): HTMLElement {
     m.private ? icon('lock-small', 'Private (encrypted with OTR)', 'msg-private') : null,
     own && m.status ? statusIcon(m.status) : null,
   );
-  el.append(meta, renderBody(m.text));
+  el.append(meta, renderBody(m.text, m.id.startsWith('local-') ? undefined : m.id));
   return el;
 }
 

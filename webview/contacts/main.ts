@@ -20,6 +20,8 @@ import type {
   ContactsState,
   ContactView,
   PresenceShow,
+  RoomSummaryView,
+  RoomTreeAction,
 } from '../../src/shared/protocol';
 import { announce, append, h, icon, replaceChildren } from '../shared/dom';
 import { createWebviewIpc, loadState, saveState } from '../shared/ipc';
@@ -49,7 +51,9 @@ type Row =
   | { kind: 'requests'; key: string; level: 2; account: AccountView; count: number; expanded: boolean }
   | { kind: 'contact'; key: string; level: 3; account: AccountView; contact: ContactView }
   | { kind: 'request'; key: string; level: 3; account: AccountView; request: AuthRequestView }
-  | { kind: 'empty'; key: string; level: 2; account: AccountView };
+  | { kind: 'empty'; key: string; level: 2; account: AccountView }
+  | { kind: 'rooms'; key: string; level: 2; account: AccountView; count: number; unread: number; expanded: boolean }
+  | { kind: 'room'; key: string; level: 3; account: AccountView; room: RoomSummaryView };
 
 type Positioned = Row & { setsize: number; posinset: number };
 
@@ -77,6 +81,19 @@ function buildRows(state: ContactsState): Positioned[] {
       children.set(
         qRow,
         account.requests.map((request) => ({ kind: 'request', key: `r\u0000${account.id}\u0000${request.jid}`, level: 3, account, request })),
+      );
+    }
+
+    // Group chat rooms (issue 6): one "Rooms" node per account, rooms by name.
+    const roomList = [...(account.rooms ?? [])].sort((a, b) => collator.compare(a.name, b.name) || (a.jid < b.jid ? -1 : 1));
+    if (roomList.length > 0) {
+      const mKey = `m\u0000${account.id}`;
+      const unread = roomList.reduce((n, r) => n + r.unread, 0);
+      const mRow: Row = { kind: 'rooms', key: mKey, level: 2, account, count: roomList.length, unread, expanded: !collapsed.has(mKey) };
+      level2.push(mRow);
+      children.set(
+        mRow,
+        roomList.map((room) => ({ kind: 'room', key: `o\u0000${account.id}\u0000${room.jid}`, level: 3, account, room })),
       );
     }
 
@@ -148,6 +165,12 @@ function signature(r: Positioned): string {
       return `${common}|${r.request.jid}|${r.request.at}`;
     case 'empty':
       return common;
+    case 'rooms':
+      return `${common}|${r.count}|${r.unread}`;
+    case 'room': {
+      const m = r.room;
+      return `${common}|${m.name}|${m.jid}|${m.status}|${m.unread}|${m.mentions}|${m.bookmarked}`;
+    }
   }
 }
 
@@ -259,6 +282,40 @@ function renderRow(r: Positioned): HTMLElement {
         icon('person-add', undefined, 'request-icon'),
         h('span', { class: 'label' }, h('span', { class: 'line' }, h('span', { class: 'name' }, q.jid)), h('span', { class: 'secondary' }, 'Wants to see your presence')),
         h('span', { class: 'actions always' }, rowButton('authorize', 'check', 'Authorize'), rowButton('deny', 'close', 'Deny')),
+      );
+      break;
+    }
+    case 'rooms':
+      el.setAttribute('aria-label', `Rooms, ${r.count}${r.unread ? `, ${plural(r.unread, 'unread message')}` : ''}`);
+      el.append(
+        twistie(r.expanded),
+        h('span', { class: 'label' }, h('span', { class: 'name group-name' }, 'Rooms'), h('span', { class: 'count' }, String(r.count))),
+        h('span', { class: 'actions' }, rowButton('joinRoom', 'add', 'Join room…')),
+      );
+      break;
+    case 'room': {
+      const m = r.room;
+      const state = ROOM_STATE[m.status];
+      el.title = m.jid;
+      el.setAttribute(
+        'aria-label',
+        [m.name, m.jid, state, m.bookmarked ? 'bookmarked' : '', m.unread > 0 ? plural(m.unread, 'unread message') : '', m.mentions > 0 ? plural(m.mentions, 'mention') : '']
+          .filter(Boolean)
+          .join(', '),
+      );
+      append(
+        el,
+        icon(m.status === 'joined' ? 'comment-discussion' : m.status === 'error' ? 'error' : m.status === 'joining' ? 'loading' : 'circle-outline', undefined, ['room-icon', `room-${m.status}`, m.status === 'joining' && 'codicon-modifier-spin'].filter(Boolean).join(' ')),
+        h(
+          'span',
+          { class: 'label' },
+          h('span', { class: 'line' }, h('span', { class: ['name', m.unread > 0 && 'unread'] }, m.name), h('span', { class: 'secondary' }, m.status === 'joined' ? m.jid : `${m.jid} · ${state}`)),
+        ),
+        m.bookmarked ? icon('bookmark', undefined, 'room-bookmark') : null,
+        m.unread > 0
+          ? h('span', { class: ['badge', m.mentions > 0 && 'badge-mention'], title: plural(m.unread, 'unread message') }, m.unread > 99 ? '99+' : String(m.unread))
+          : null,
+        h('span', { class: 'actions' }, rowButton('openRoom', 'comment-discussion', 'Open room'), rowButton('more', 'ellipsis', 'More actions…')),
       );
       break;
     }
@@ -397,6 +454,18 @@ function run<M extends keyof ContactsRequests & string>(method: M, params: Conta
   );
 }
 
+const ROOM_STATE: Record<RoomSummaryView['status'], string> = {
+  joining: 'joining…',
+  joined: 'joined',
+  offline: 'offline',
+  left: 'not joined',
+  error: 'could not join',
+};
+
+function roomAction(account: string, action: RoomTreeAction, jid?: string): void {
+  run('roomAction', jid ? { account, jid, action } : { account, action });
+}
+
 function contactAction(c: ContactView, action: ContactAction): void {
   run('contactAction', { account: c.account, jid: c.jid, action });
 }
@@ -433,7 +502,26 @@ function menuFor(r: Positioned): MenuItem[] {
           ? { label: 'Sign out', icon: 'sign-out', run: () => run('signOut', { account: a.id }) }
           : { label: 'Sign in', icon: 'sign-in', run: () => run('signIn', { account: a.id }) },
         { label: 'Add contact…', icon: 'person-add', run: () => run('addContact', { account: a.id }) },
+        { label: 'Join room…', icon: 'comment-discussion', run: () => roomAction(a.id, 'join') },
+        { label: 'Create room…', icon: 'add', run: () => roomAction(a.id, 'create') },
       ];
+    }
+    case 'rooms':
+      return [
+        { label: 'Join room…', icon: 'comment-discussion', run: () => roomAction(r.account.id, 'join') },
+        { label: 'Create room…', icon: 'add', run: () => roomAction(r.account.id, 'create') },
+      ];
+    case 'room': {
+      const m = r.room;
+      const inside = m.status === 'joined' || m.status === 'joining';
+      const items: MenuItem[] = [{ label: 'Open', icon: 'comment-discussion', hint: 'Enter', run: () => roomAction(m.account, 'open', m.jid) }];
+      if (m.status === 'joined') items.push({ label: 'Invite…', icon: 'person-add', run: () => roomAction(m.account, 'invite', m.jid) });
+      items.push(
+        inside
+          ? { label: 'Leave room', icon: 'sign-out', danger: true, run: () => roomAction(m.account, 'leave', m.jid) }
+          : { label: 'Join room…', icon: 'sign-in', run: () => roomAction(m.account, 'join', m.jid) },
+      );
+      return items;
     }
     case 'empty':
       return [{ label: 'Add contact…', icon: 'person-add', run: () => run('addContact', { account: r.account.id }) }];
@@ -443,6 +531,7 @@ function menuFor(r: Positioned): MenuItem[] {
 }
 
 function menuLabel(r: Positioned): string {
+  if (r.kind === 'room') return `Actions for ${r.room.name}`;
   return r.kind === 'contact' ? `Actions for ${r.contact.name}` : r.kind === 'request' ? `Answer ${r.request.jid}` : r.kind === 'account' ? r.account.jid : 'Actions';
 }
 
@@ -452,7 +541,11 @@ function activate(r: Positioned): void {
     case 'account':
     case 'group':
     case 'requests':
+    case 'rooms':
       toggle(r.key);
+      break;
+    case 'room':
+      roomAction(r.room.account, 'open', r.room.jid);
       break;
     case 'contact':
       run('openChat', { account: r.contact.account, jid: r.contact.jid });
@@ -509,6 +602,12 @@ document.addEventListener('click', (e) => {
     case 'addContact':
       run('addContact', { account: r.account.id });
       break;
+    case 'openRoom':
+      if (r.kind === 'room') roomAction(r.room.account, 'open', r.room.jid);
+      break;
+    case 'joinRoom':
+      roomAction(r.account.id, 'join');
+      break;
   }
 });
 
@@ -549,6 +648,10 @@ function rowText(r: Positioned): string {
       return r.request.jid;
     case 'empty':
       return 'Add contact';
+    case 'rooms':
+      return 'Rooms';
+    case 'room':
+      return r.room.name;
   }
 }
 

@@ -423,7 +423,7 @@ export class OtrLayer extends Emitter<OtrEvents> {
     const policy = this.policyFor(contact);
     let s = this.sessions.get(contact);
     if (!s && policy === 'required') s = await this.session(contact);
-    const decision = decideOutgoing(policy, s?.state ?? 'plaintext', s ? s.otr.receivedPlaintext : this.plainContacts.has(contact));
+    const decision = decideOutgoing(policy, s?.state ?? 'plaintext', s ? s.otr.receivedPlaintext : this.plainContacts.has(contact), item.requirePrivate === true);
     switch (decision.action) {
       case 'plaintext':
         return { bodies: [decision.whitespaceTag ? item.text + WHITESPACE_FULL : item.text] };

@@ -26,8 +26,11 @@ export function isPrivate(state: OtrState): boolean {
 /**
  * @param theySentPlaintext  they wrote to us in plaintext without a whitespace tag, i.e. they
  *   do not speak OTR: stop advertising (libotr stops sending the tag then as well).
+ * @param requirePrivate  this one message must only go out encrypted, whatever the policy (a
+ *   shared code snippet): it is treated as under 'required' — held, and a private conversation
+ *   is asked for.
  */
-export function decideOutgoing(policy: OtrPolicy, state: OtrState, theySentPlaintext = false): OutgoingDecision {
+export function decideOutgoing(policy: OtrPolicy, state: OtrState, theySentPlaintext = false, requirePrivate = false): OutgoingDecision {
   switch (state) {
     case 'private-unverified':
     case 'private-verified':
@@ -44,7 +47,7 @@ export function decideOutgoing(policy: OtrPolicy, state: OtrState, theySentPlain
       return { action: 'hold', start: false, notice: 'waiting' };
     case 'plaintext':
     default:
-      if (policy === 'required') return { action: 'hold', start: true, notice: 'waiting' };
+      if (policy === 'required' || requirePrivate) return { action: 'hold', start: true, notice: 'waiting' };
       return { action: 'plaintext', whitespaceTag: policy === 'opportunistic' && !theySentPlaintext };
   }
 }
