@@ -222,6 +222,9 @@ export class AccountManager implements vscode.Disposable {
       if (pick !== show) return;
     }
     const trust = vscode.l10n.t('Trust This Certificate for {0}', s.jid);
+    // The safe answer comes first, so it is the primary button Enter presses; trusting takes a
+    // deliberate click (or Tab to it).
+    const dontTrust = vscode.l10n.t("Don't Trust");
     const pick = await vscode.window.showWarningMessage(
       vscode.l10n.t('The certificate of the server for {0} could not be verified', s.jid),
       {
@@ -232,6 +235,7 @@ export class AccountManager implements vscode.Disposable {
           fp,
         ),
       },
+      dontTrust,
       trust,
     );
     if (pick !== trust) return;

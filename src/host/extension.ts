@@ -43,10 +43,13 @@ export function activate(context: vscode.ExtensionContext): PadlockEntry {
       { webviewOptions: { retainContextWhenHidden: true } },
     ),
   );
-  // Chat tabs left open are restored after a reload (VS Code activates us for them).
+  // Chat and room tabs left open are restored after a reload (VS Code activates us for them).
   context.subscriptions.push(
     vscode.window.registerWebviewPanelSerializer('padlock.chat', {
       deserializeWebviewPanel: async (panel, state) => load().deserializeChat(panel, state),
+    }),
+    vscode.window.registerWebviewPanelSerializer('padlock.room', {
+      deserializeWebviewPanel: async (panel, state) => load().deserializeRoom(panel, state),
     }),
   );
   // Sign-in starts right after activation, not inside it.

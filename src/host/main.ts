@@ -39,6 +39,7 @@ export interface Main {
   run(command: string, args: unknown[]): Promise<unknown>;
   readonly contacts: vscode.WebviewViewProvider;
   deserializeChat(panel: vscode.WebviewPanel, state: unknown): void;
+  deserializeRoom(panel: vscode.WebviewPanel, state: unknown): void;
 }
 
 export function start(context: vscode.ExtensionContext): Main {
@@ -228,7 +229,7 @@ export function start(context: vscode.ExtensionContext): Main {
   cmd('padlock.inviteToRoom', (arg?: RoomArg) => rooms.inviteCommand(arg));
 
   // -- sharing code (issue 4): padlock.shareSelection, padlock.shareFile -----------------------
-  context.subscriptions.push(registerShareCommands(cmd, { context, accounts, otr, chats, log }));
+  context.subscriptions.push(registerShareCommands(cmd, { context, accounts, otr, chats, rooms, log }));
 
   const ready = accounts.init().catch((err) => log.error(`init: ${String(err)}`));
   const api: PadlockApi = {
@@ -242,6 +243,7 @@ export function start(context: vscode.ExtensionContext): Main {
     api,
     contacts,
     deserializeChat: (panel, state) => chats.deserialize(panel, state),
+    deserializeRoom: (panel, state) => rooms.deserialize(panel, state),
     async run(id, args) {
       const fn = handlers.get(id);
       if (!fn) throw new Error(`Padlock has no command ${id}.`);

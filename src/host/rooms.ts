@@ -343,6 +343,44 @@ export class RoomsManager implements vscode.Disposable {
       { viewColumn: vscode.ViewColumn.Active, preserveFocus },
       { enableScripts: true, retainContextWhenHidden: true, localResourceRoots: localRoots(this.extensionUri) },
     );
+    this.adopt(panel, s, room);
+  }
+
+  /**
+   * Restores a room tab left open across a window reload: the webview state names the room;
+   * messages come from the room again (its history on join), and the room is joined again as
+   * soon as the account is online, unless a bookmark's autojoin already does it.
+   */
+  deserialize(panel: vscode.WebviewPanel, state: unknown): void {
+    const st = state as { account?: unknown; jid?: unknown } | undefined;
+    const s = typeof st?.account === 'string' ? this.accounts.get(st.account) : undefined;
+    let room: string | undefined;
+    try {
+      room = typeof st?.jid === 'string' ? checkRoomJid(st.jid) : undefined;
+    } catch {
+      room = undefined;
+    }
+    if (!s || !room || this.panels.has(key(s.id, room))) {
+      panel.dispose();
+      return;
+    }
+    this.adopt(panel, s, room);
+    const jid = room;
+    const rejoin = () => {
+      const m = this.mucs.get(s.id);
+      const bm = m?.bookmarks.find((b) => b.jid === jid);
+      if (!m || !this.panels.has(key(s.id, jid)) || m.room(jid)?.status === 'joined' || m.room(jid)?.status === 'joining' || bm?.autojoin) return;
+      void this.joinRoom(s, jid);
+    };
+    if (s.state === 'online') rejoin();
+    else {
+      const sub = s.once('online', () => rejoin());
+      this.disposables.push(sub);
+    }
+  }
+
+  private adopt(panel: vscode.WebviewPanel, s: AccountSession, room: string): void {
+    const k = key(s.id, room);
     const rp = new RoomPanel(panel, s, room, this, this.extensionUri, this.log, () => this.markRead(k));
     this.panels.set(k, rp);
     panel.onDidDispose(() => {

@@ -25,14 +25,17 @@ import {
 } from '../core/snippet';
 import type { CodeAction } from '../shared/protocol';
 import type { AccountManager } from './accounts';
-import type { ChatManager } from './chats';
+import { type ChatManager, plainForNotification } from './chats';
 import type { OtrService } from './otr';
+import type { RoomsManager } from './rooms';
 
 export interface ShareDeps {
   context: vscode.ExtensionContext;
   accounts: AccountManager;
   otr: OtrService;
   chats: ChatManager;
+  /** Joined rooms are offered last, and only sent to after the user confirms cleartext. */
+  rooms?: RoomsManager;
   log: Logger;
 }
 
@@ -167,6 +170,10 @@ async function share(deps: ShareDeps, source: Source, args: ShareArgs | undefine
   encodeSnippet({ ...source, note: '' });
   const target = await pickShareContact(deps, source, args);
   if (!target) return;
+  if (target.room) {
+    await shareToRoom(deps, source, target.session, target.jid, args);
+    return;
+  }
   const { session, jid } = target;
   const config = vscode.workspace.getConfiguration('padlock.share');
   let includeFileName = source.fileName ? (args?.includeFileName ?? config.get<boolean>('includeFileName', true)) : false;
@@ -182,7 +189,7 @@ async function share(deps: ShareDeps, source: Source, args: ShareArgs | undefine
   await sendPrivately(deps, session, jid, body);
 }
 
-type ContactItem = vscode.QuickPickItem & { session?: AccountSession; jid?: string };
+type ContactItem = vscode.QuickPickItem & { session?: AccountSession; jid?: string; room?: boolean };
 
 function padlockLook(state: OtrState): { icon: string; text: string } {
   switch (state) {
@@ -210,8 +217,11 @@ const PRESENCE_ICON: Record<string, string> = {
   offline: 'circle-outline',
 };
 
-/** Contacts with presence and padlock state; recent ones first. Rooms are never offered. */
-async function pickShareContact(deps: ShareDeps, source: Source, args: ShareArgs | undefined): Promise<{ session: AccountSession; jid: string } | undefined> {
+/**
+ * Contacts with presence and padlock state, recent ones first; then joined rooms, marked as not
+ * private (OTR is for two people only, issue 6 item 6): picking one asks before anything is sent.
+ */
+async function pickShareContact(deps: ShareDeps, source: Source, args: ShareArgs | undefined): Promise<{ session: AccountSession; jid: string; room?: boolean } | undefined> {
   if (args?.account && args.jid) {
     const session = deps.accounts.get(args.account);
     if (!session) throw new Error(vscode.l10n.t('Unknown account {0}.', args.account));
@@ -242,7 +252,21 @@ async function pickShareContact(deps: ShareDeps, source: Source, args: ShareArgs
       };
     }),
   );
-  if (!all.length) {
+  const rooms: ContactItem[] = deps.rooms
+    ? sessions.flatMap((s) =>
+        deps.rooms!.roomViews(s.id)
+          .filter((r) => r.status === 'joined')
+          .map((r) => ({
+            label: `$(comment-discussion) ${r.name}`,
+            description: sessions.length > 1 ? `${r.jid} · ${s.jid}` : r.jid,
+            detail: `$(unlock) ${vscode.l10n.t('Group chat: not private, everyone in the room can read it')}`,
+            session: s,
+            jid: r.jid,
+            room: true,
+          })),
+      )
+    : [];
+  if (!all.length && !rooms.length) {
     void vscode.window.showInformationMessage(vscode.l10n.t('No contacts yet. Add one with "Padlock: Add Contact…".'));
     return undefined;
   }
@@ -254,6 +278,7 @@ async function pickShareContact(deps: ShareDeps, source: Source, args: ShareArgs
     ...(recents.length ? [{ label: vscode.l10n.t('recent'), kind: vscode.QuickPickItemKind.Separator }, ...recents] : []),
     ...(recents.length && others.length ? [{ label: vscode.l10n.t('contacts'), kind: vscode.QuickPickItemKind.Separator }] : []),
     ...others,
+    ...(rooms.length ? [{ label: vscode.l10n.t('rooms (not private)'), kind: vscode.QuickPickItemKind.Separator }, ...rooms] : []),
   ];
   const qp = vscode.window.createQuickPick<ContactItem>();
   qp.title = vscode.l10n.t('Share {0} securely with…', source.what);
@@ -266,17 +291,55 @@ async function pickShareContact(deps: ShareDeps, source: Source, args: ShareArgs
     qp.show();
   });
   qp.dispose();
-  return pick?.session && pick.jid ? { session: pick.session, jid: pick.jid } : undefined;
+  return pick?.session && pick.jid ? { session: pick.session, jid: pick.jid, ...(pick.room ? { room: true } : {}) } : undefined;
+}
+
+/**
+ * A room cannot have a private conversation: the snippet goes in the clear to every occupant,
+ * and only after a modal question whose default answer is not to send.
+ */
+async function shareToRoom(deps: ShareDeps, source: Source, session: AccountSession, room: string, args: ShareArgs | undefined): Promise<void> {
+  const rooms = deps.rooms!;
+  const name = rooms.roomViews(session.id).find((r) => r.jid === room)?.name ?? room;
+  // Listed first and not a close affordance, so it is the dialog's primary button: Enter (and
+  // Escape, via the Cancel VS Code adds) never sends in the clear by accident.
+  const dont: vscode.MessageItem = { title: vscode.l10n.t("Don't Send") };
+  const send: vscode.MessageItem = { title: vscode.l10n.t('Send in the Clear') };
+  const pick = await vscode.window.showWarningMessage(
+    vscode.l10n.t('{0} is a group chat: the code cannot be sent privately.', plainForNotification(name, 80)),
+    {
+      modal: true,
+      detail: vscode.l10n.t('Private conversations (OTR) are for two people only. Everyone in the room, the room service and your server can read what you send. Nothing has been sent yet.'),
+    },
+    dont,
+    send,
+  );
+  if (pick !== send) return;
+  const config = vscode.workspace.getConfiguration('padlock.share');
+  let includeFileName = source.fileName ? (args?.includeFileName ?? config.get<boolean>('includeFileName', true)) : false;
+  let note = args?.note;
+  if (note === undefined) {
+    const answer = await askNote(source, name, includeFileName, false);
+    if (!answer) return;
+    note = answer.note;
+    includeFileName = answer.includeFileName;
+  }
+  const body = encodeSnippet({ ...source, fileName: includeFileName ? source.fileName : undefined, note });
+  if (hasXmlInvalidChars(body)) throw new Error(vscode.l10n.t('The code contains control characters that cannot be sent unencrypted over XMPP. Nothing was sent.'));
+  rooms.open(session, room, true);
+  await rooms.muc(session.id).sendMessage(room, body);
 }
 
 /** The optional line of text, with a toggle for the file name. Undefined: cancelled. */
-async function askNote(source: Source, name: string, includeFileName: boolean): Promise<{ note: string; includeFileName: boolean } | undefined> {
+async function askNote(source: Source, name: string, includeFileName: boolean, privately = true): Promise<{ note: string; includeFileName: boolean } | undefined> {
   const box = vscode.window.createInputBox();
   let include = includeFileName;
   const describe = () => {
     const what = rangeText(include ? source.fileName : undefined, source.startLine, source.endLine);
     box.title = vscode.l10n.t('Share {0} with {1}', what, name);
-    box.prompt = vscode.l10n.t('Optional: a line of text to send with the code (sent privately).');
+    box.prompt = privately
+      ? vscode.l10n.t('Optional: a line of text to send with the code (sent privately).')
+      : vscode.l10n.t('Optional: a line of text to send with the code (not private: the whole room reads it).');
     if (source.fileName) {
       box.buttons = [
         {
@@ -382,7 +445,9 @@ async function sendPrivately(deps: ShareDeps, session: AccountSession, jid: stri
 
 /** The explicit question before anything goes out in the clear. The default answer is No. */
 async function askPlaintext(session: AccountSession, jid: string, body: string, why: string): Promise<void> {
-  const dont: vscode.MessageItem = { title: vscode.l10n.t("Don't Send"), isCloseAffordance: true };
+  // Listed first and not a close affordance, so it is the dialog's primary button: Enter (and
+  // Escape, via the Cancel VS Code adds) never sends in the clear by accident.
+  const dont: vscode.MessageItem = { title: vscode.l10n.t("Don't Send") };
   const send: vscode.MessageItem = { title: vscode.l10n.t('Send Unencrypted') };
   const pick = await vscode.window.showWarningMessage(
     why,

@@ -84,6 +84,8 @@ describe('add account with an untrusted certificate (code-server UI)', { timeout
     assert.match(detail, /signed by an unknown authority/);
     const trust = dialog().getByRole('button', { name: 'Trust This Certificate for alice@localhost' });
     await trust.waitFor({ state: 'visible' });
+    // The primary button (the one Enter presses) is the safe one.
+    assert.equal((await dialog().locator('.dialog-buttons a.monaco-button:focus').textContent())?.trim(), "Don't Trust");
     await page.mouse.move(900, 150);
     await page.screenshot({ path: join(SHOTS, 'certificate.png') });
 

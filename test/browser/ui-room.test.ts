@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { FrameLocator, Page, Request } from 'playwright-core';
-import { launchBrowser, openPalette, openViewContainer, setColorTheme, waitForWorkbench, webviewFrame, type Browser } from '../support/browser';
+import { launchBrowser, openPalette, openViewContainer, runCommand, setColorTheme, waitForWorkbench, webviewFrame, type Browser } from '../support/browser';
 import { removeOnExit } from '../support/cleanup';
 import { repoRoot, startCodeServer, type CodeServer } from '../support/codeServer';
 import { startProsody, type ProsodyServer } from '../support/prosody';
@@ -181,5 +181,71 @@ describe('group chat room (code-server UI)', { timeout: 120_000 }, () => {
     await page.keyboard.type('still here');
     assert.equal(await room.locator('textarea.composer-input').inputValue(), 'still here');
     console.log(`flood of 1,000 shown in ${Date.now() - t0} ms, ${rows} rows in the DOM`);
+  });
+
+  it('Share Selection Securely offers the room only as "not private", asks first (default: no), then sends in the clear', async () => {
+    const code = 'const shared = "in the room";';
+    await runCommand(page, 'File: New Untitled Text File');
+    await page.locator('.editor-group-container .monaco-editor.focused').waitFor({ state: 'visible' });
+    await page.keyboard.type(code);
+    await page.keyboard.press('Control+a');
+    const input = page.locator('.quick-input-widget input.input');
+    const shareByKeyboard = async () => {
+      await openPalette(page);
+      await input.fill('>Padlock: Share Selection Securely');
+      await page.locator('.quick-input-list .monaco-list-row.focused', { hasText: 'Share Selection Securely' }).waitFor({ state: 'visible' });
+      await page.keyboard.press('Enter');
+      // The room is listed under its own heading, marked as not private.
+      const row = page.locator('.quick-input-list .monaco-list-row', { hasText: 'lobby' }).first();
+      await row.waitFor({ state: 'visible' });
+      assert.match((await row.textContent()) ?? '', /not private/);
+      assert.equal(await page.locator('.quick-input-list .quick-input-list-separator', { hasText: 'rooms (not private)' }).count(), 1);
+      await input.fill('lobby');
+      await page.locator('.quick-input-list .monaco-list-row.focused', { hasText: 'lobby' }).waitFor({ state: 'visible' });
+      await page.keyboard.press('Enter');
+      const dialog = page.locator('.monaco-dialog-box');
+      await dialog.waitFor({ state: 'visible' });
+      assert.match((await dialog.locator('.dialog-message-text').textContent()) ?? '', /group chat: the code cannot be sent privately/);
+      // The button Enter presses is the one that sends nothing.
+      assert.equal((await dialog.locator('.dialog-buttons a.monaco-button:focus').textContent())?.trim(), "Don't Send");
+      return dialog;
+    };
+    // Enter takes the default answer: nothing is sent.
+    const first = await shareByKeyboard();
+    await page.keyboard.press('Enter');
+    await first.waitFor({ state: 'hidden' });
+    // Then "Send in the Clear", no note: the room gets the snippet as a fenced block.
+    const second = await shareByKeyboard();
+    await second.locator('.dialog-buttons a.monaco-button', { hasText: 'Send in the Clear' }).click();
+    await page.locator('.quick-input-widget .quick-input-title', { hasText: /^Share .* with lobby/ }).waitFor({ state: 'visible' });
+    await page.keyboard.press('Enter');
+    const got = await bob!.waitForMessage((m) => m.type === 'groupchat' && m.from === `${ROOM}/alice` && (m.body ?? '').includes(code), 15_000);
+    // A fenced block any XMPP client shows as code (untitled plain text: no language, no name).
+    assert.match(got.body ?? '', /\n```\nconst shared = "in the room";\n```$/);
+    // The declined share never went out: exactly one snippet reached the room.
+    const fromAlice = bob!.received.filter((el) => el.is('message') && el.attrs.type === 'groupchat' && el.attrs.from === `${ROOM}/alice`);
+    assert.equal(fromAlice.filter((el) => (el.getChildText('body') ?? '').includes(code)).length, 1);
+  });
+
+  it('a room tab left open is restored after a window reload, and the room joined again', async () => {
+    // A reload is a new extension host: the room comes back through the panel serializer.
+    // Only presence that arrives from now on counts (earlier ones are still in bob's buffer).
+    const since = bob!.received.length;
+    const left = bob!.waitForStanza((el) => bob!.received.indexOf(el) >= since && el.is('presence') && el.attrs.from === `${ROOM}/alice` && el.attrs.type === 'unavailable', 60_000);
+    const rejoined = bob!.waitForStanza((el) => bob!.received.indexOf(el) >= since && el.is('presence') && el.attrs.from === `${ROOM}/alice` && el.attrs.type !== 'unavailable', 60_000);
+    await page.reload();
+    await waitForWorkbench(page);
+    // The untitled editor was the active tab; the room's tab is restored beside it.
+    await page.locator('.tabs-container .tab', { hasText: /^lobby$/ }).click();
+    await left; // the old window's session ended (it signed out, or the server saw it go)
+    await rejoined;
+    room = await webviewFrame(page, 'lobby', { has: 'body.loaded', timeoutMs: 30_000 });
+    await room.locator('.occupant').nth(2).waitFor({ state: 'visible', timeout: 15_000 });
+    assert.match((await room.locator('.room-state').textContent()) ?? '', /In the room as alice/);
+    // The conversation is back from this device's history, and the room's history on join
+    // (its last messages, the end of the flood) is not added a second time.
+    const last = room.locator('.messages .msg-in .msg-body', { hasText: /^flood 999$/ });
+    await last.waitFor({ state: 'visible' });
+    assert.equal(await last.count(), 1);
   });
 });
