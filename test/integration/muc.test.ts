@@ -19,8 +19,8 @@ import { connectClient, xml, type ScriptClient } from '../support/xmppClient';
 const logs: string[] = [];
 const logger: Logger = { info: (m) => logs.push(m), warn: (m) => logs.push(m), error: (m) => logs.push(m), debug: () => {} };
 
-const users = { alice: 'alice-pw', bob: 'bob-pw', carol: 'carol-pw', bot: 'bot-pw' };
-type User = 'alice' | 'bob' | 'carol';
+const users = { alice: 'alice-pw', bob: 'bob-pw', carol: 'carol-pw', bot: 'bot-pw', dave: 'dave-pw' };
+type User = 'alice' | 'bob' | 'carol' | 'dave';
 
 interface Member {
   s: AccountSession;
@@ -132,6 +132,31 @@ describe('group chat (XEP-0045) against Prosody', () => {
     assert.equal(err.kind, 'forbidden');
     assert.match(err.message, /not allowed/);
     assert.equal(carol.m.room(r)!.subject, 'Plans');
+  });
+
+  it('leaving (§7.14) and signing out send unavailable presence: the others see the occupant go', async () => {
+    const r = room('goodbyes');
+    await alice.m.create(r, 'alice', { public: true, persistent: false });
+    const watcher = await script('goodbyes-watch');
+    await scriptJoin(watcher, r, 'watcher');
+    const dave = await member('dave');
+    await dave.m.join(r, 'dave');
+    const since = watcher.received.length;
+    const gone = (nick: string) =>
+      watcher.waitForStanza((el) => watcher.received.indexOf(el) >= since && el.is('presence') && el.attrs.from === `${r}/${nick}` && el.attrs.type === 'unavailable', 8000);
+    // Leave: an unavailable presence to the room, which the room relays to every occupant.
+    const daveGone = gone('dave');
+    await dave.m.leave(r);
+    await daveGone;
+    assert.equal(dave.m.room(r)?.status ?? 'left', 'left');
+    // Sign out while in the room: the session's unavailable presence reaches the room too.
+    await dave.m.join(r, 'dave');
+    const daveGoneAgain = gone('dave');
+    await dave.s.stop();
+    const p = await daveGoneAgain;
+    // Not a kick or a server shutdown: no status codes beyond self-presence ones.
+    const codes = (p.getChild('x', `${NS_MUC}#user`)?.getChildren('status') ?? []).map((c) => c.attrs.code);
+    assert.ok(!codes.includes('307') && !codes.includes('332'), `codes: ${codes.join(',')}`);
   });
 
   it('history on join is shown once, and not again on a rejoin or in a new session', async () => {
