@@ -373,10 +373,12 @@ export class RoomsManager implements vscode.Disposable {
       void this.joinRoom(s, jid);
     };
     if (s.state === 'online') rejoin();
-    else {
-      const sub = s.once('online', () => rejoin());
-      this.disposables.push(sub);
-    }
+    // Until the room is joined (the MucManager then rejoins it after reconnects by itself): a
+    // first attempt made while the account was still connecting, or refused, is retried at
+    // the next sign-in.
+    const sub = s.on('online', () => rejoin());
+    const rp = this.panels.get(key(s.id, jid));
+    rp?.panel.onDidDispose(() => sub.dispose());
   }
 
   private adopt(panel: vscode.WebviewPanel, s: AccountSession, room: string): void {

@@ -238,7 +238,9 @@ describe('group chat room (code-server UI)', { timeout: 120_000 }, () => {
     // The untitled editor was the active tab; the room's tab is restored beside it.
     await page.locator('.tabs-container .tab', { hasText: /^lobby$/ }).click();
     await left; // the old window's session ended (it signed out, or the server saw it go)
-    await rejoined;
+    await rejoined.catch((e: Error) => {
+      throw new Error(`${e.message}\nPadlock's log:\n${codeServer!.padlockLog().slice(-6000)}`);
+    });
     room = await webviewFrame(page, 'lobby', { has: 'body.loaded', timeoutMs: 30_000 });
     await room.locator('.occupant').nth(2).waitFor({ state: 'visible', timeout: 15_000 });
     assert.match((await room.locator('.room-state').textContent()) ?? '', /In the room as alice/);

@@ -9,7 +9,7 @@
  * and file watchers), and stop() or the test process exiting kills that group.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, openSync, closeSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, openSync, closeSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -48,7 +48,18 @@ export interface CodeServer {
   readonly folder: string;
   readonly logFile: string;
   logTail(lines?: number): string;
+  /** Padlock's output channel(s) as written by every extension host so far (for failures). */
+  padlockLog(): string;
   stop(): Promise<void>;
+}
+
+/** Files under `dir` whose name matches `re` (a small recursive walk). */
+function findFiles(dir: string, re: RegExp): string[] {
+  if (!existsSync(dir)) return [];
+  return readdirSync(dir, { withFileTypes: true }).flatMap((e) => {
+    const p = join(dir, e.name);
+    return e.isDirectory() ? findFiles(p, re) : re.test(e.name) ? [p] : [];
+  });
 }
 
 function findRepoRoot(from: string): string | undefined {
@@ -206,6 +217,11 @@ export async function startCodeServer(opts: CodeServerOptions = {}): Promise<Cod
     folder,
     logFile,
     logTail,
+    padlockLog: () =>
+      findFiles(join(userDataDir, 'logs'), /Padlock/)
+        .sort()
+        .map((f) => `== ${f}\n${readFileSync(f, 'utf8')}`)
+        .join('\n'),
     stop,
   };
 }
