@@ -23,6 +23,7 @@ import {
   hasXmlInvalidChars,
   snippetHeader,
 } from '../core/snippet';
+import { PRESENCE_ICON } from '../shared/presence';
 import type { CodeAction } from '../shared/protocol';
 import type { AccountManager } from './accounts';
 import { type ChatManager, plainForNotification } from './chats';
@@ -208,14 +209,6 @@ function padlockLook(state: OtrState): { icon: string; text: string } {
   }
 }
 
-const PRESENCE_ICON: Record<string, string> = {
-  available: 'circle-filled',
-  chat: 'comment',
-  away: 'clock',
-  xa: 'watch',
-  dnd: 'circle-slash',
-  offline: 'circle-outline',
-};
 
 /**
  * Contacts with presence and padlock state, recent ones first; then joined rooms, marked as not
@@ -241,7 +234,7 @@ async function pickShareContact(deps: ShareDeps, source: Source, args: ShareArgs
       const name = s.roster.displayName(i.jid);
       const r = recent.indexOf(`${s.id}\u0000${i.jid}`);
       return {
-        label: `$(${PRESENCE_ICON[p.show] ?? 'circle-outline'}) ${name}`,
+        label: `$(${PRESENCE_ICON[p.show]}) ${name}`,
         description: sessions.length > 1 ? `${i.jid} · ${s.jid}` : i.jid,
         detail: `$(${look.icon}) ${look.text}`,
         session: s,

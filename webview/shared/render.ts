@@ -201,18 +201,7 @@ export const PRESENCE_LABEL: Record<PresenceShow, string> = {
   offline: 'Offline',
 };
 
-/**
- * Presence codicons. The shapes differ as well as the colours (set in CSS), so the states are
- * told apart in high-contrast themes and by colour-blind users.
- */
-export const PRESENCE_ICON: Record<PresenceShow, string> = {
-  available: 'circle-filled',
-  chat: 'comment',
-  away: 'clock',
-  xa: 'watch',
-  dnd: 'circle-slash',
-  offline: 'circle-outline',
-};
+export { PRESENCE_ICON } from '../../src/shared/presence';
 
 export function connectionLabel(state: ConnectionState, error?: string): string {
   switch (state) {
