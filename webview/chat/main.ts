@@ -51,10 +51,8 @@ import {
   formatFull,
   formatTime,
   sameDay,
-  segmentText,
-  truncateForDisplay,
-  type Segment,
 } from '../shared/render';
+import { renderTextBody } from '../shared/textBody';
 
 provideVSCodeDesignSystem().register(vsCodeButton());
 
@@ -188,39 +186,6 @@ function statusIcon(status: MessageStatus): HTMLElement {
   return icon(s.icon, s.label, `msg-status status-${status}`);
 }
 
-function renderSegments(target: HTMLElement, segs: Segment[]): void {
-  segs.forEach((s, i) => {
-    switch (s.kind) {
-      case 'text': {
-        // A code block is a block of its own: the line breaks around its fences would show as
-        // empty lines under white-space: pre-wrap.
-        let t = s.text;
-        if (segs[i - 1]?.kind === 'code') t = t.replace(/^\r?\n/, '');
-        if (segs[i + 1]?.kind === 'code') t = t.replace(/\r?\n$/, '');
-        if (t) target.appendChild(document.createTextNode(t));
-        break;
-      }
-      case 'link':
-        // href is validated to http(s) by segmentText. VS Code intercepts link clicks in
-        // webviews and opens them through its opener (with its link-protection prompt).
-        target.appendChild(h('a', { href: s.href, title: s.href, rel: 'noopener noreferrer nofollow' }, s.text));
-        break;
-      case 'inlineCode':
-        target.appendChild(h('code', { class: 'inline-code' }, s.text));
-        break;
-      case 'code':
-        target.appendChild(
-          h(
-            'div',
-            { class: 'code-block' },
-            s.lang ? h('div', { class: 'code-lang' }, s.lang) : null,
-            h('pre', null, h('code', { 'data-lang': s.lang }, s.text)),
-          ),
-        );
-        break;
-    }
-  });
-}
 
 /**
  * Body of a message. Closed ```fenced``` code blocks (src/core/snippet.ts findCodeBlocks, the
@@ -420,32 +385,6 @@ async function codeAction(messageId: string, block: number, action: CodeAction, 
   }
 }
 
-/** Body of plain text; long texts are cut with a "Show all" toggle so a 1 MB paste cannot freeze the page. */
-function renderTextBody(text: string): HTMLElement {
-  const body = h('div', { class: 'msg-body' });
-  const cut = truncateForDisplay(text);
-  if (cut === undefined) {
-    renderSegments(body, segmentText(text));
-    return body;
-  }
-  const content = h('div', { class: 'msg-text' });
-  let expanded = false;
-  const toggle = h('button', { class: 'text-button show-all', 'aria-expanded': 'false' });
-  const draw = () => {
-    content.replaceChildren();
-    renderSegments(content, segmentText(expanded ? text : cut));
-    if (!expanded) content.appendChild(h('span', { class: 'ellipsis', 'aria-hidden': 'true' }, '…'));
-    toggle.textContent = expanded ? 'Show less' : `Show all (${text.length.toLocaleString()} characters)`;
-    toggle.setAttribute('aria-expanded', String(expanded));
-  };
-  toggle.addEventListener('click', () => {
-    expanded = !expanded;
-    draw();
-  });
-  draw();
-  body.append(content, toggle);
-  return body;
-}
 
 function isContinuation(i: number): boolean {
   const m = messages[i]!;

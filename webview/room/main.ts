@@ -34,10 +34,8 @@ import {
   formatTime,
   plural,
   sameDay,
-  segmentText,
-  truncateForDisplay,
-  type Segment,
 } from '../shared/render';
+import { renderTextBody } from '../shared/textBody';
 import { AFFILIATION_LABEL, ROLE_LABEL, compareOccupants, mentionParts, nickColor } from './render';
 
 provideVSCodeDesignSystem().register(vsCodeButton());
@@ -163,53 +161,8 @@ function renderText(target: HTMLElement, text: string): void {
   for (const p of mentionParts(text, nick)) target.appendChild(p.mention ? h('mark', { class: 'mention' }, p.text) : document.createTextNode(p.text));
 }
 
-function renderSegments(target: HTMLElement, segs: Segment[]): void {
-  segs.forEach((s, i) => {
-    switch (s.kind) {
-      case 'text': {
-        let t = s.text;
-        if (segs[i - 1]?.kind === 'code') t = t.replace(/^\r?\n/, '');
-        if (segs[i + 1]?.kind === 'code') t = t.replace(/\r?\n$/, '');
-        if (t) renderText(target, t);
-        break;
-      }
-      case 'link':
-        target.appendChild(h('a', { href: s.href, title: s.href, rel: 'noopener noreferrer nofollow' }, s.text));
-        break;
-      case 'inlineCode':
-        target.appendChild(h('code', { class: 'inline-code' }, s.text));
-        break;
-      case 'code':
-        target.appendChild(h('div', { class: 'code-block' }, s.lang ? h('div', { class: 'code-lang' }, s.lang) : null, h('pre', null, h('code', { 'data-lang': s.lang }, s.text))));
-        break;
-    }
-  });
-}
-
 function renderBody(text: string): HTMLElement {
-  const body = h('div', { class: 'msg-body' });
-  const cut = truncateForDisplay(text);
-  if (cut === undefined) {
-    renderSegments(body, segmentText(text));
-    return body;
-  }
-  const content = h('div', { class: 'msg-text' });
-  let expanded = false;
-  const toggle = h('button', { class: 'text-button show-all', 'aria-expanded': 'false' });
-  const draw = () => {
-    content.replaceChildren();
-    renderSegments(content, segmentText(expanded ? text : cut));
-    if (!expanded) content.appendChild(h('span', { class: 'ellipsis', 'aria-hidden': 'true' }, '…'));
-    toggle.textContent = expanded ? 'Show less' : `Show all (${text.length.toLocaleString()} characters)`;
-    toggle.setAttribute('aria-expanded', String(expanded));
-  };
-  toggle.addEventListener('click', () => {
-    expanded = !expanded;
-    draw();
-  });
-  draw();
-  body.append(content, toggle);
-  return body;
+  return renderTextBody(text, renderText);
 }
 
 function isContinuation(i: number): boolean {
