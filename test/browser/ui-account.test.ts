@@ -11,16 +11,16 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { FrameLocator, Page } from 'playwright-core';
-import { launchBrowser, openPalette, openViewContainer, setColorTheme, waitForWorkbench, webviewFrame, type Browser } from '../support/browser';
-import { repoRoot, startCodeServer, type CodeServer } from '../support/codeServer';
+import { openPalette } from '../support/browser';
+import { openWorkbench, type Workbench } from '../support/workbench';
+import { repoRoot } from '../support/codeServer';
 import { startProsody, type ProsodyServer } from '../support/prosody';
 
 const SHOTS = join(repoRoot, 'docs', 'screenshots');
 const USERS = { alice: 'alice-account-pw', bob: 'bob-account-pw' };
 
 let server: ProsodyServer;
-let codeServer: CodeServer | undefined;
-let browser: Browser | undefined;
+let wb: Workbench | undefined;
 let page: Page;
 let tree: FrameLocator;
 
@@ -51,22 +51,13 @@ describe('add account with an untrusted certificate (code-server UI)', { timeout
     server = await startProsody({ users: USERS });
     // No PADLOCK_PROVISION_FILE: no account, no CA. The server's certificate is signed by a test
     // CA the extension has never heard of.
-    [codeServer, browser] = await Promise.all([startCodeServer({ extensionDevelopmentPath: repoRoot }), launchBrowser()]);
-    page = browser.page;
-    await page.goto(codeServer.url);
-    await waitForWorkbench(page);
-    // Once Padlock's activity-bar entry shows, extension contributions (the built-in themes
-    // too) are registered: switch to the default dark theme for the screenshots, then open it.
-    await page.locator('.activitybar li.action-item:has(> a[aria-label^="Padlock Chat"])').waitFor({ state: 'visible', timeout: 30_000 });
-    await setColorTheme(page, 'Dark Modern', 'vs-dark');
-    await openViewContainer(page, 'Padlock Chat');
-    tree = await webviewFrame(page, /Contacts/, { has: '.welcome', timeoutMs: 30_000 });
+    wb = await openWorkbench({ name: 'account', treeHas: '.welcome' });
+    ({ page, tree } = wb);
     await tree.locator('.welcome vscode-button', { hasText: 'Add account' }).waitFor({ state: 'visible' });
   });
 
   after(async () => {
-    await browser?.close();
-    await codeServer?.stop();
+    await wb?.close();
     await server?.kill();
   });
 

@@ -6,18 +6,16 @@
  * Screenshots: docs/screenshots/chat.png, docs/screenshots/hostile.png.
  */
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { FrameLocator, Page, Request } from 'playwright-core';
-import { launchBrowser, openViewContainer, setColorTheme, waitForWorkbench, webviewFrame, type Browser } from '../support/browser';
-import { removeOnExit } from '../support/cleanup';
-import { repoRoot, startCodeServer, type CodeServer } from '../support/codeServer';
+import { webviewFrame } from '../support/browser';
+import { openWorkbench, type Workbench } from '../support/workbench';
+import { repoRoot } from '../support/codeServer';
 import { stripWhitespaceTags } from '../../src/core/otr/layer';
 import { befriend, startDemoBot, type DemoBot } from '../support/demoBot';
 import { startProsody, type ProsodyServer } from '../support/prosody';
-import { accountsFor, writeProvisionFile } from '../support/provision';
 import { connectClient, type ScriptClient } from '../support/xmppClient';
 
 const SHOTS = join(repoRoot, 'docs', 'screenshots');
@@ -29,9 +27,7 @@ const HOSTILE = [
 ];
 
 let server: ProsodyServer;
-let work: string | undefined;
-let codeServer: CodeServer | undefined;
-let browser: Browser | undefined;
+let wb: Workbench | undefined;
 let bot: DemoBot | undefined;
 let mallory: ScriptClient | undefined;
 let page: Page;
@@ -66,33 +62,16 @@ describe('1:1 chat (code-server UI)', { timeout: 120_000 }, () => {
       connectClient({ server, user: 'mallory', password: USERS.mallory, resource: 'script' }),
     ]);
 
-    work = mkdtempSync(join(tmpdir(), 'padlock-ui-chat-'));
-    removeOnExit(work); // holds provision.json (a password)
-    const provisionFile = writeProvisionFile(work, accountsFor(server, { alice: USERS.alice }));
-    [codeServer, browser] = await Promise.all([
-      startCodeServer({ extensionDevelopmentPath: repoRoot, env: { PADLOCK_PROVISION_FILE: provisionFile } }),
-      launchBrowser(),
-    ]);
-    page = browser.page;
-    // Every request of every frame (workbench, webview shells, webview content).
-    browser.context.on('request', (r) => requests.push(r));
-    await page.goto(codeServer.url);
-    await waitForWorkbench(page);
-    // Once Padlock's activity-bar entry shows, extension contributions (the built-in themes
-    // too) are registered: switch to the default dark theme for the screenshots, then open it.
-    await page.locator('.activitybar li.action-item:has(> a[aria-label^="Padlock Chat"])').waitFor({ state: 'visible', timeout: 30_000 });
-    await setColorTheme(page, 'Dark Modern', 'vs-dark');
-    await openViewContainer(page, 'Padlock Chat');
-    tree = await webviewFrame(page, /Contacts/, { has: '[role="tree"]', timeoutMs: 30_000 });
+    wb = await openWorkbench({ name: 'chat', server, accounts: { alice: USERS.alice }, onBrowser: (b) => b.context.on('request', (r) => requests.push(r)) });
+    ({ page } = wb);
+    tree = wb.tree;
     await tree.locator('.row-contact[title="bob@localhost"] .presence-available').waitFor({ state: 'visible', timeout: 30_000 });
   });
 
   after(async () => {
-    await browser?.close();
-    await codeServer?.stop();
+    await wb?.close();
     await Promise.all([mallory?.stop(), bot?.stop()]);
     await server?.kill();
-    if (work) rmSync(work, { recursive: true, force: true });
   });
 
   it('Enter sends exactly the typed text, the reply appears, and the message is marked delivered', async () => {

@@ -9,17 +9,15 @@
  * Screenshots: docs/screenshots/contacts.png, docs/screenshots/authorisation.png.
  */
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { FrameLocator, Page } from 'playwright-core';
-import { launchBrowser, openPalette, openViewContainer, setColorTheme, waitForWorkbench, webviewFrame, type Browser } from '../support/browser';
-import { removeOnExit } from '../support/cleanup';
-import { repoRoot, startCodeServer, type CodeServer } from '../support/codeServer';
+import { openPalette } from '../support/browser';
+import { openWorkbench, type Workbench } from '../support/workbench';
+import { repoRoot } from '../support/codeServer';
 import { befriend, startDemoBot, type DemoBot } from '../support/demoBot';
 import { startProsody, type ProsodyServer } from '../support/prosody';
-import { accountsFor, writeProvisionFile } from '../support/provision';
 import { connectClient, xml, type ScriptClient, type XmlElement } from '../support/xmppClient';
 
 // Rows are found by title / aria-label: their data-key joins parts with U+0000, which no CSS
@@ -29,9 +27,7 @@ const USERS = { alice: 'alice-ui-pw', bob: 'bob-ui-pw', carol: 'carol-ui-pw', da
 const BOB_STATUS = 'Demo contact: say hi!';
 
 let server: ProsodyServer;
-let work: string | undefined;
-let codeServer: CodeServer | undefined;
-let browser: Browser | undefined;
+let wb: Workbench | undefined;
 let bot: DemoBot | undefined;
 let page: Page;
 let tree: FrameLocator;
@@ -79,34 +75,16 @@ describe('contact tree and authorisation (code-server UI)', { timeout: 120_000 }
     await befriendAlice('bob', 'Bob', 'Friends');
     bot = await startDemoBot(server, { user: 'bob', password: USERS.bob, status: BOB_STATUS });
 
-    work = mkdtempSync(join(tmpdir(), 'padlock-ui-contacts-'));
-    removeOnExit(work); // holds provision.json (a password)
-    const provisionFile = writeProvisionFile(work, accountsFor(server, { alice: USERS.alice }));
-    [codeServer, browser] = await Promise.all([
-      startCodeServer({
-        extensionDevelopmentPath: repoRoot,
-        env: { PADLOCK_PROVISION_FILE: provisionFile },
-      }),
-      launchBrowser(),
-    ]);
-    page = browser.page;
-    await page.goto(codeServer.url);
-    await waitForWorkbench(page);
-    // Once Padlock's activity-bar entry shows, extension contributions (the built-in themes
-    // too) are registered: switch to the default dark theme for the screenshots, then open it.
-    await page.locator('.activitybar li.action-item:has(> a[aria-label^="Padlock Chat"])').waitFor({ state: 'visible', timeout: 30_000 });
-    await setColorTheme(page, 'Dark Modern', 'vs-dark');
-    await openViewContainer(page, 'Padlock Chat');
-    tree = await webviewFrame(page, /Contacts/, { has: '[role="tree"]', timeoutMs: 30_000 });
+    wb = await openWorkbench({ name: 'contacts', server, accounts: { alice: USERS.alice } });
+    ({ page } = wb);
+    tree = wb.tree;
   });
 
   after(async () => {
-    await browser?.close();
-    await codeServer?.stop();
+    await wb?.close();
     await Promise.all(clients.map((c) => c.stop()));
     await bot?.stop();
     await server?.kill();
-    if (work) rmSync(work, { recursive: true, force: true });
   });
 
   it('shows alice online and bob available with his status text', async () => {

@@ -7,16 +7,14 @@
  * Screenshot: docs/screenshots/room.png.
  */
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { FrameLocator, Page, Request } from 'playwright-core';
-import { launchBrowser, openPalette, openViewContainer, runCommand, setColorTheme, waitForWorkbench, webviewFrame, type Browser } from '../support/browser';
-import { removeOnExit } from '../support/cleanup';
-import { repoRoot, startCodeServer, type CodeServer } from '../support/codeServer';
+import { openPalette, runCommand, waitForWorkbench, webviewFrame } from '../support/browser';
+import { openWorkbench, type Workbench } from '../support/workbench';
+import { repoRoot, type CodeServer } from '../support/codeServer';
 import { startProsody, type ProsodyServer } from '../support/prosody';
-import { accountsFor, writeProvisionFile } from '../support/provision';
 import { connectClient, xml, type ScriptClient } from '../support/xmppClient';
 
 const SHOTS = join(repoRoot, 'docs', 'screenshots');
@@ -28,9 +26,8 @@ const EVIL_TEXT = '<script>document.title="pwned"</script><b>bold?</b> ![x](http
 const UNAVAILABLE = 'Private conversations (OTR) are for two people only';
 
 let server: ProsodyServer;
-let work: string | undefined;
-let codeServer: CodeServer | undefined;
-let browser: Browser | undefined;
+let codeServer: CodeServer;
+let wb: Workbench | undefined;
 let bob: ScriptClient | undefined;
 let carol: ScriptClient | undefined;
 let page: Page;
@@ -72,30 +69,16 @@ describe('group chat room (code-server UI)', { timeout: 120_000 }, () => {
     await say(carol, EVIL_TEXT);
     await hears(bob, EVIL_NICK, EVIL_TEXT);
 
-    work = mkdtempSync(join(tmpdir(), 'padlock-ui-room-'));
-    removeOnExit(work); // holds provision.json (a password)
-    const provisionFile = writeProvisionFile(work, accountsFor(server, { alice: USERS.alice }));
-    [codeServer, browser] = await Promise.all([
-      startCodeServer({ extensionDevelopmentPath: repoRoot, env: { PADLOCK_PROVISION_FILE: provisionFile } }),
-      launchBrowser(),
-    ]);
-    page = browser.page;
-    browser.context.on('request', (r) => requests.push(r));
-    await page.goto(codeServer.url);
-    await waitForWorkbench(page);
-    await page.locator('.activitybar li.action-item:has(> a[aria-label^="Padlock Chat"])').waitFor({ state: 'visible', timeout: 30_000 });
-    await setColorTheme(page, 'Dark Modern', 'vs-dark');
-    await openViewContainer(page, 'Padlock Chat');
-    const tree = await webviewFrame(page, /Contacts/, { has: '[role="tree"]', timeoutMs: 30_000 });
+    wb = await openWorkbench({ name: 'room', server, accounts: { alice: USERS.alice }, onBrowser: (b) => b.context.on('request', (r) => requests.push(r)) });
+    ({ codeServer, page } = wb);
+    const tree = wb.tree;
     await tree.locator('.row-account .conn-online').waitFor({ state: 'visible', timeout: 30_000 });
   });
 
   after(async () => {
-    await browser?.close();
-    await codeServer?.stop();
+    await wb?.close();
     await Promise.all([bob?.stop(), carol?.stop()]);
     await server?.kill();
-    if (work) rmSync(work, { recursive: true, force: true });
   });
 
   it('joins a room from the command palette by keyboard and shows its occupants and history', async () => {

@@ -15,19 +15,17 @@
  * Screenshots: docs/screenshots/share-pick.png, share-note.png, share-chat.png, share-hostile.png.
  */
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { FrameLocator, Page } from 'playwright-core';
 import { encodeSnippet, parseSnippet } from '../../src/core/snippet';
-import { launchBrowser, openPalette, openViewContainer, setColorTheme, waitForWorkbench, webviewFrame, type Browser } from '../support/browser';
-import { removeOnExit } from '../support/cleanup';
-import { repoRoot, startCodeServer, type CodeServer } from '../support/codeServer';
+import { openPalette, webviewFrame } from '../support/browser';
+import { openWorkbench, type Workbench } from '../support/workbench';
+import { repoRoot, type CodeServer } from '../support/codeServer';
 import { befriend } from '../support/demoBot';
 import { startOtrPeer, type OtrPeer } from '../support/otrPeer';
 import { startProsody, type ProsodyServer } from '../support/prosody';
-import { accountsFor, writeProvisionFile } from '../support/provision';
 
 const SHOTS = join(repoRoot, 'docs', 'screenshots');
 const USERS = { alice: 'alice-share-pw', bob: 'bob-share-pw' };
@@ -51,10 +49,9 @@ const SELECTED = HELLO.split('\n').slice(2, 8).join('\n') + '\n';
 const NOTE = 'Here is the greeting code';
 
 let server: ProsodyServer;
-let work: string | undefined;
 let folder: string;
-let codeServer: CodeServer | undefined;
-let browser: Browser | undefined;
+let codeServer: CodeServer;
+let wb: Workbench | undefined;
 let bob: OtrPeer | undefined;
 let page: Page;
 
@@ -113,34 +110,18 @@ describe('share code securely (code-server UI)', { timeout: 240_000 }, () => {
     await befriend(server, { user: 'alice', password: USERS.alice, name: 'Alice' }, { user: 'bob', password: USERS.bob, name: 'Bob' });
     bob = await startOtrPeer(server, { user: 'bob', password: USERS.bob });
 
-    work = mkdtempSync(join(tmpdir(), 'padlock-ui-share-'));
-    removeOnExit(work); // holds provision.json (a password)
-    folder = join(work, 'project');
-    mkdirSync(folder);
-    writeFileSync(join(folder, 'hello.ts'), HELLO);
-    writeFileSync(join(folder, 'target.md'), '');
-    const provisionFile = writeProvisionFile(work, accountsFor(server, { alice: USERS.alice }));
-    [codeServer, browser] = await Promise.all([
-      startCodeServer({ extensionDevelopmentPath: repoRoot, folder, env: { PADLOCK_PROVISION_FILE: provisionFile } }),
-      launchBrowser(),
-    ]);
-    page = browser.page;
-    await page.goto(codeServer.url);
-    await waitForWorkbench(page);
-    await page.locator('.activitybar li.action-item:has(> a[aria-label^="Padlock Chat"])').waitFor({ state: 'visible', timeout: 30_000 });
-    await setColorTheme(page, 'Dark Modern', 'vs-dark');
+    wb = await openWorkbench({ name: 'share', server, accounts: { alice: USERS.alice }, files: { 'hello.ts': HELLO, 'target.md': '' } });
+    ({ codeServer, page } = wb);
+    folder = codeServer.folder;
     // Wait until alice is signed in and sees bob online (the contacts view shows it).
-    await openViewContainer(page, 'Padlock Chat');
-    const tree = await webviewFrame(page, /Contacts/, { has: '[role="tree"]', timeoutMs: 30_000 });
+    const tree = wb.tree;
     await tree.locator('.row-contact[title="bob@localhost"] .presence-available').waitFor({ state: 'visible', timeout: 30_000 });
   });
 
   after(async () => {
-    await browser?.close();
-    await codeServer?.stop();
+    await wb?.close();
     await bob?.stop();
     await server?.kill();
-    if (work) rmSync(work, { recursive: true, force: true });
   });
 
   it('select lines, "Share Selection Securely…" by keyboard: bob gets exactly the snippet, privately', async () => {
