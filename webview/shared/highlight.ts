@@ -230,6 +230,14 @@ function stringEnd(s: string, i: number, quote: string): number {
   return -1;
 }
 
+/** Pushes the one-line string starting at i (to the line's end if unclosed); returns the index after it. */
+function pushString(s: string, i: number, quote: string, out: Out): number {
+  const end = stringEnd(s, i, quote);
+  const stop = end < 0 ? s.length : end;
+  out.push(s.slice(i, stop), 'string');
+  return stop;
+}
+
 /** Index just after `close` (searched from i), honouring backslash escapes; -1 if absent. */
 function closeAfter(s: string, i: number, close: string, escapes: boolean): number {
   for (let j = i; j < s.length; j++) {
@@ -357,10 +365,7 @@ function clike(s: string, state: LineState, cfg: CLike, out: Out): LineState {
       continue;
     }
     if (cfg.quotes.includes(c)) {
-      const end = stringEnd(s, i, c);
-      const stop = end < 0 ? s.length : end;
-      out.push(s.slice(i, stop), 'string');
-      i = stop;
+      i = pushString(s, i, c, out);
       continue;
     }
     if (cfg.charLiterals && c === "'") {
@@ -473,10 +478,7 @@ function shell(s: string, out: Out): LineState {
       return 0;
     }
     if (c === '"' || c === "'") {
-      const end = stringEnd(s, i, c);
-      const stop = end < 0 ? s.length : end;
-      out.push(s.slice(i, stop), 'string');
-      i = stop;
+      i = pushString(s, i, c, out);
       continue;
     }
     if (c === '$') {
@@ -593,10 +595,7 @@ function css(s: string, state: LineState, out: Out): LineState {
       return 0;
     }
     if (c === '"' || c === "'") {
-      const end = stringEnd(s, i, c);
-      const stop = end < 0 ? s.length : end;
-      out.push(s.slice(i, stop), 'string');
-      i = stop;
+      i = pushString(s, i, c, out);
       continue;
     }
     if (c === '@' || (c === '$' && /[A-Za-z_]/.test(s[i + 1] ?? ''))) {
@@ -785,10 +784,7 @@ function yaml(s: string, out: Out): LineState {
       return 0;
     }
     if (c === '"' || c === "'") {
-      const end = stringEnd(s, i, c);
-      const stop = end < 0 ? s.length : end;
-      out.push(s.slice(i, stop), 'string');
-      i = stop;
+      i = pushString(s, i, c, out);
       continue;
     }
     if (/[-0-9]/.test(c) && (i === 0 || /[\s:=[,]/.test(s[i - 1]!))) {
