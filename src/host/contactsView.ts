@@ -62,6 +62,10 @@ export class ContactsViewProvider implements vscode.WebviewViewProvider, vscode.
             move: 'padlock.moveContact',
             remove: 'padlock.removeContact',
             rerequest: 'padlock.rerequestAuthorization',
+            startPrivate: 'padlock.startPrivate',
+            refreshPrivate: 'padlock.refreshPrivate',
+            endPrivate: 'padlock.endPrivate',
+            authenticate: 'padlock.verifyContact',
           }[action];
           await vscode.commands.executeCommand(command, { account, jid });
         },

@@ -26,6 +26,7 @@ import type {
 import { announce, append, h, icon, replaceChildren } from '../shared/dom';
 import { createWebviewIpc, loadState, saveState } from '../shared/ipc';
 import { showMenu, type MenuItem } from '../shared/menu';
+import { contactMenu } from './contactMenu';
 import { CONNECTION_ICON, PRESENCE_ICON, PRESENCE_LABEL, connectionLabel, formatFull, plural } from '../shared/render';
 
 provideVSCodeDesignSystem().register(vsCodeButton());
@@ -470,22 +471,14 @@ function contactAction(c: ContactView, action: ContactAction): void {
   run('contactAction', { account: c.account, jid: c.jid, action });
 }
 
-function canRerequest(c: ContactView): boolean {
-  return c.pendingOut || c.denied || c.subscription === 'none' || c.subscription === 'from';
-}
-
 function menuFor(r: Positioned): MenuItem[] {
   switch (r.kind) {
     case 'contact': {
       const c = r.contact;
-      const items: MenuItem[] = [
-        { label: 'Send message', icon: 'comment', hint: 'Enter', run: () => run('openChat', { account: c.account, jid: c.jid }) },
-        { label: 'Rename…', icon: 'edit', hint: 'F2', run: () => contactAction(c, 'rename') },
-        { label: 'Move to group…', icon: 'folder', run: () => contactAction(c, 'move') },
-      ];
-      if (canRerequest(c)) items.push({ label: 'Re-request authorisation', icon: 'refresh', run: () => contactAction(c, 'rerequest') });
-      items.push({ label: 'Remove…', icon: 'trash', hint: 'Delete', danger: true, run: () => contactAction(c, 'remove') });
-      return items;
+      return contactMenu(c).map(({ action, ...item }) => ({
+        ...item,
+        run: () => (action === 'open' ? run('openChat', { account: c.account, jid: c.jid }) : contactAction(c, action)),
+      }));
     }
     case 'request': {
       const q = r.request;
