@@ -102,7 +102,7 @@ class VerifyPanel {
       this.result = undefined;
     } else {
       if (e.kind !== 'inProgress') this.incoming = undefined;
-      this.result = { kind: e.kind, initiatedBy: e.initiatedBy, ...(e.abortedBy ? { by: e.abortedBy } : {}) };
+      this.result = { kind: e.kind, initiatedBy: e.initiatedBy, ...(e.abortedBy ? { by: e.abortedBy } : {}), ...(e.question ? { question: true } : {}) };
     }
     this.push();
   }

@@ -149,7 +149,11 @@ export interface VerifyState {
   /** Set when they asked us (SMP): the dialog opens on the answering side. */
   incoming?: { question?: string };
   /** Last SMP outcome shown in the dialog. */
-  result?: { kind: 'inProgress' | 'succeeded' | 'failed' | 'aborted'; initiatedBy: 'us' | 'them'; by?: 'us' | 'them' };
+  /**
+   * The last SMP run. `question`: it was asked with a question (then a success started by them
+   * authenticates us to them, not them to us, as in pidgin-otr).
+   */
+  result?: { kind: 'inProgress' | 'succeeded' | 'failed' | 'aborted'; initiatedBy: 'us' | 'them'; by?: 'us' | 'them'; question?: boolean };
 }
 
 export type VerifyRequests = {
