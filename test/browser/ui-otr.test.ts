@@ -118,4 +118,64 @@ describe('private conversation (code-server UI)', { timeout: 240_000 }, () => {
     await page.mouse.move(1270, 790);
     await page.screenshot({ path: join(SHOTS, 'otr-padlock.png') });
   });
+
+  it('Bob asks a question: the dialog opens on Alice\'s side with it; her right answer authenticates her to Bob', async () => {
+    // Close the dialog first: the request must open it.
+    await page.locator('.tabs-container .tab', { hasText: 'Authenticate Bob' }).click();
+    await page.locator('.tabs-container .tab.active', { hasText: 'Authenticate Bob' }).waitFor({ state: 'visible' });
+    const old = await webviewFrame(page, 'Authenticate Bob', { has: 'body.loaded' });
+    await old.locator('footer vscode-button', { hasText: 'Close' }).click();
+    await page.locator('.tabs-container .tab', { hasText: 'Authenticate Bob' }).waitFor({ state: 'detached' });
+
+    const bobDone = bob!.otr.waitFor('smp', (e) => e.kind === 'succeeded' || e.kind === 'failed', 30_000);
+    await bob!.otr.smpQuestion(ALICE, 'Where did we first meet?', 'Lisbon');
+    await page.locator('.tabs-container .tab', { hasText: 'Authenticate Bob' }).waitFor({ state: 'visible', timeout: 20_000 });
+    const dlg = await webviewFrame(page, 'Authenticate Bob', { has: 'body.loaded' });
+    const answer = dlg.locator('section.answer');
+    await answer.waitFor({ state: 'visible' });
+    assert.equal(await answer.locator('h2').textContent(), 'Bob wants to authenticate you');
+    assert.equal(await answer.locator('.their-question').textContent(), 'Bob asks: “Where did we first meet?”');
+    await dlg.locator('#answer').click();
+    await page.keyboard.type('Lisbon');
+    await answer.locator('vscode-button', { hasText: 'Authenticate' }).click();
+    assert.equal((await bobDone).kind, 'succeeded', 'Bob authenticated Alice');
+    const result = dlg.locator('.result.result-ok');
+    await result.waitFor({ state: 'visible', timeout: 20_000 });
+    assert.match((await result.textContent()) ?? '', /Authentication successful: Bob has authenticated you/);
+    // The chat says so too.
+    await page.locator('.tabs-container .tab', { hasText: /^Bob/ }).first().click();
+    chat = await webviewFrame(page, 'Bob', { has: 'body.loaded' });
+    await chat.locator('.messages', { hasText: 'Bob has authenticated you' }).waitFor({ state: 'visible' });
+  });
+
+  it('a wrong answer fails on both sides, and cancelling is shown on both sides', async () => {
+    await page.locator('.tabs-container .tab', { hasText: 'Authenticate Bob' }).click();
+    await page.locator('.tabs-container .tab.active', { hasText: 'Authenticate Bob' }).waitFor({ state: 'visible' });
+    const dlg = await webviewFrame(page, 'Authenticate Bob', { has: 'body.loaded' });
+    // Alice asks with a shared secret; Bob types another one.
+    await dlg.locator('vscode-radio', { hasText: 'Shared secret' }).click();
+    const bobAsked = bob!.otr.waitFor('smp', (e) => e.kind === 'asked', 30_000);
+    const bobDone = bob!.otr.waitFor('smp', (e) => e.kind === 'succeeded' || e.kind === 'failed', 30_000);
+    await dlg.locator('#secret').click();
+    await page.keyboard.type('blue whale');
+    await dlg.locator('.method[data-method="secret"] vscode-button', { hasText: 'Authenticate' }).click();
+    await bobAsked;
+    await bob!.otr.smpRespond(ALICE, 'grey whale');
+    assert.equal((await bobDone).kind, 'failed', 'failure shown on Bob\'s side');
+    const failed = dlg.locator('.result.result-bad');
+    await failed.waitFor({ state: 'visible', timeout: 20_000 });
+    assert.match((await failed.textContent()) ?? '', /Authentication failed: the answers did not match/);
+
+    // Bob asks again; Alice cancels in the dialog: Bob is told it was aborted.
+    const bobAborted = bob!.otr.waitFor('smp', (e) => e.kind === 'aborted', 30_000);
+    await bob!.otr.smpSecret(ALICE, 'anything');
+    const answer = dlg.locator('section.answer');
+    await answer.waitFor({ state: 'visible', timeout: 20_000 });
+    assert.equal(await answer.locator('.their-question').textContent(), 'Enter the secret you agreed on with Bob.');
+    await answer.locator('vscode-button', { hasText: 'Cancel' }).click();
+    await bobAborted;
+    const cancelled = dlg.locator('.result.result-warn');
+    await cancelled.waitFor({ state: 'visible', timeout: 20_000 });
+    assert.match((await cancelled.textContent()) ?? '', /You cancelled the authentication/);
+  });
 });
