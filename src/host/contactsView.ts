@@ -48,7 +48,7 @@ export class ContactsViewProvider implements vscode.WebviewViewProvider, vscode.
         ready: () => this.state(),
         openChat: ({ account, jid }) => {
           const s = this.accounts.get(account);
-          if (!s) throw new Error('Unknown account.');
+          if (!s) throw new Error(vscode.l10n.t('Unknown account.'));
           this.chats.open(s, jid);
         },
         addAccount: () => void vscode.commands.executeCommand('padlock.addAccount'),
@@ -67,12 +67,12 @@ export class ContactsViewProvider implements vscode.WebviewViewProvider, vscode.
         },
         answerRequest: async ({ account, jid, answer }) => {
           const s = this.accounts.get(account);
-          if (!s) throw new Error('Unknown account.');
+          if (!s) throw new Error(vscode.l10n.t('Unknown account.'));
           await s.answerRequest(jid, answer);
         },
         roomAction: async ({ account, jid, action }) => {
           const s = this.accounts.get(account);
-          if (!s || !this.rooms) throw new Error('Unknown account.');
+          if (!s || !this.rooms) throw new Error(vscode.l10n.t('Unknown account.'));
           if (action === 'open') return this.rooms.open(s, jid ?? '');
           const command = { join: 'padlock.joinRoom', create: 'padlock.createRoom', leave: 'padlock.leaveRoom', invite: 'padlock.inviteToRoom' }[action];
           await vscode.commands.executeCommand(command, { account, jid });
@@ -81,7 +81,7 @@ export class ContactsViewProvider implements vscode.WebviewViewProvider, vscode.
       (m) => this.log.warn(`[contacts] ${m}`),
       new Set(['state']),
     );
-    view.webview.html = webviewHtml(view.webview, this.extensionUri, 'contacts', 'Padlock Contacts');
+    view.webview.html = webviewHtml(view.webview, this.extensionUri, 'contacts', vscode.l10n.t('Padlock Contacts'));
     view.onDidDispose(() => {
       this.rpc?.dispose();
       this.rpc = undefined;
