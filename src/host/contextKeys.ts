@@ -49,12 +49,16 @@ export class ContextKeys implements vscode.Disposable {
   private rooms?: RoomsManager;
   private scheduled = false;
   private verified = false;
+  private readonly changed = new vscode.EventEmitter<ContextKey>();
+  /** Fires after a key's value changed (tests wait on it). */
+  readonly onDidChange = this.changed.event;
 
   constructor(
     private readonly accounts: AccountManager,
     private readonly otr: OtrService,
   ) {
     this.subs.push(
+      this.changed,
       accounts.onDidChange(() => this.schedule()),
       otr.onDidChange(({ account, contact }) => {
         if (account && contact) {
@@ -125,6 +129,7 @@ export class ContextKeys implements vscode.Disposable {
     if (this.values.get(key) === value) return;
     this.values.set(key, value);
     void vscode.commands.executeCommand('setContext', key, value);
+    this.changed.fire(key);
   }
 
   dispose(): void {
