@@ -10,6 +10,7 @@ import type { ChatManager } from './chats';
 import { localRoots, webviewHtml } from './html';
 import type { Logger } from '../core/log';
 import { WebviewRpc } from './rpc';
+import type { OtrService } from './otr';
 import type { RoomsManager } from './rooms';
 
 export const CONTACTS_VIEW_ID = 'padlock.contacts';
@@ -20,6 +21,7 @@ export class ContactsViewProvider implements vscode.WebviewViewProvider, vscode.
   private scheduled = false;
   private readonly disposables: vscode.Disposable[] = [];
   private rooms?: RoomsManager;
+  private otr?: OtrService;
 
   constructor(
     private readonly extensionUri: vscode.Uri,
@@ -34,6 +36,13 @@ export class ContactsViewProvider implements vscode.WebviewViewProvider, vscode.
   attachRooms(rooms: RoomsManager): void {
     this.rooms = rooms;
     this.disposables.push(rooms.onDidChange(() => this.schedule()));
+    this.schedule();
+  }
+
+  /** Private conversations: a pending verification request shows on its contact. */
+  attachOtr(otr: OtrService): void {
+    this.otr = otr;
+    this.disposables.push(otr.onDidChange(({ smp }) => smp && this.schedule()));
     this.schedule();
   }
 
@@ -62,6 +71,7 @@ export class ContactsViewProvider implements vscode.WebviewViewProvider, vscode.
             move: 'padlock.moveContact',
             remove: 'padlock.removeContact',
             rerequest: 'padlock.rerequestAuthorization',
+            verify: 'padlock.verifyContact',
           }[action];
           await vscode.commands.executeCommand(command, { account, jid });
         },
@@ -99,7 +109,9 @@ export class ContactsViewProvider implements vscode.WebviewViewProvider, vscode.
         error: s.error?.message,
         presence: s.presence.show,
         status: s.presence.status,
-        contacts: [...s.roster.contactViews((jid) => this.chats.unreadFor(s.id, jid)), ...this.strangers(s)],
+        contacts: [...s.roster.contactViews((jid) => this.chats.unreadFor(s.id, jid)), ...this.strangers(s)].map((c) =>
+          this.otr?.view(s, c.jid).smp?.waitingForUs ? { ...c, verifyRequest: true } : c,
+        ),
         requests: s.roster.requestViews(),
         queued: s.queue.size,
         rooms: this.rooms?.roomViews(s.id) ?? [],

@@ -228,6 +228,7 @@ export function start(context: vscode.ExtensionContext): Main {
   context.subscriptions.push(rooms);
   contacts.attachRooms(rooms);
   contextKeys.attachRooms(rooms);
+  contacts.attachOtr(otr);
   cmd('padlock.joinRoom', (arg?: RoomArg) => rooms.joinInteractive(arg));
   cmd('padlock.createRoom', (arg?: RoomArg) => rooms.createInteractive(arg));
   cmd('padlock.leaveRoom', (arg?: RoomArg) => rooms.leaveInteractive(arg));

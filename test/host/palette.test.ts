@@ -124,14 +124,32 @@ suite('command palette (keyboard only)', () => {
     await keyIs('padlock.hasKey', true);
   });
 
-  test('Start, then End Private Conversation by keyboard; the context key follows', async () => {
+  test('Start Private Conversation by keyboard; the context key follows', async () => {
     answer('Start a private conversation with…', { type: 'Bob' }, 'Enter');
     await vscode.commands.executeCommand('padlock.startPrivate');
-    // It opens the chat too (in the background while the conversation starts).
     // Bob's account (same host) answers the OTR query: the AKE runs over Prosody.
     await keyIs('padlock.hasPrivateConversation', true);
     assert.match(otrOf(alice).state(bob.jid), /^private-/);
+  });
 
+  test('a verification request stays answerable from the tree after its dialog is closed', async () => {
+    const bobInTree = () => api.contacts.state().accounts.find((a) => a.id === alice.id)?.contacts.find((c) => c.jid === bob.jid);
+    // Bob asks alice a question (OTR v3 SMP): alice's Authenticate dialog opens by itself.
+    await otrOf(bob).smpQuestion(alice.jid, 'Where did we meet?', 'Lisbon');
+    await when(() => tabs().some((t) => t.label === 'Authenticate Bob'), [vscode.window.tabGroups.onDidChangeTabs], 'the Authenticate dialog');
+    assert.equal(bobInTree()?.verifyRequest, true, 'the tree shows the request');
+    await seeAndCloseTab((l) => l === 'Authenticate Bob', 'the Authenticate Bob tab');
+    assert.equal(bobInTree()?.verifyRequest, true, 'closing the dialog does not lose the request');
+    // The tree's "Answer the verification request…" runs Verify Contact for that contact.
+    await vscode.commands.executeCommand('padlock.verifyContact', { account: alice.id, jid: bob.jid });
+    await seeAndCloseTab((l) => l === 'Authenticate Bob', 'the Authenticate Bob tab again');
+    assert.equal(bobInTree()?.verifyRequest, true);
+    // Declining ends it: the tree no longer offers it.
+    await otrOf(alice).smpAbort(bob.jid);
+    assert.equal(bobInTree()?.verifyRequest, undefined, 'an aborted request is still shown');
+  });
+
+  test('End Private Conversation by keyboard; the context key follows', async () => {
     answer('End the private conversation with…', { type: 'Bob' }, 'Enter');
     await vscode.commands.executeCommand('padlock.endPrivate');
     assert.equal(otrOf(alice).state(bob.jid), 'plaintext');
