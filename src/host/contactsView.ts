@@ -154,7 +154,10 @@ export class ContactsViewProvider implements vscode.WebviewViewProvider, vscode.
   private updateBadge(): void {
     if (!this.view) return;
     const n = this.chats.totalUnread() + (this.rooms?.totalUnread() ?? 0);
-    this.view.badge = n ? { value: n, tooltip: vscode.l10n.t('{0} unread messages', n) } : undefined;
+    // Not `undefined` when all is read: VS Code's webview view pane (1.100) never clears the
+    // activity-bar badge for undefined (fixed upstream by microsoft/vscode#331019); a badge of
+    // 0 is hidden by the activity bar and works in every version.
+    this.view.badge = n ? { value: n, tooltip: vscode.l10n.t('{0} unread messages', n) } : { value: 0, tooltip: '' };
   }
 
   dispose(): void {
