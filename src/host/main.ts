@@ -11,6 +11,7 @@ import type { PresenceShow } from '../shared/protocol';
 import { AccountManager } from './accounts';
 import { ChatManager, plainForNotification } from './chats';
 import { ContactsViewProvider } from './contactsView';
+import { ContextKeys } from './contextKeys';
 import { OtrService } from './otr';
 import { SecurityPage } from './security';
 import { registerShareCommands } from './share';
@@ -24,6 +25,8 @@ export interface PadlockApi {
   readonly contacts: ContactsViewProvider;
   /** Resolves when stored accounts are loaded and sign-in has been started. */
   readonly ready: Promise<void>;
+  /** The `when`-clause context keys (padlock.hasAccounts, …) as last set. */
+  readonly contextKeys: ContextKeys;
   /** For the in-host tests' checks that no secret is stored where it must not be. */
   readonly storage: { globalState: vscode.Memento; logUri: vscode.Uri; globalStorageUri: vscode.Uri };
 }
@@ -58,7 +61,8 @@ export function start(context: vscode.ExtensionContext): Main {
   const contacts = new ContactsViewProvider(context.extensionUri, accounts, chats, log);
   const security = new SecurityPage(context.extensionUri, accounts, otr, log);
   const statusBar = new StatusBar(accounts, chats);
-  context.subscriptions.push(channel, accounts, otr, verify, chats, contacts, security, statusBar);
+  const contextKeys = new ContextKeys(accounts, otr);
+  context.subscriptions.push(channel, accounts, otr, verify, chats, contacts, security, statusBar, contextKeys);
   const handlers = new Map<string, (...args: never[]) => unknown>();
 
   // Authorisation requests and answers (Jitsi's "authorization requested" window).
@@ -223,6 +227,8 @@ export function start(context: vscode.ExtensionContext): Main {
   const rooms = new RoomsManager(context.extensionUri, accounts, log);
   context.subscriptions.push(rooms);
   contacts.attachRooms(rooms);
+  contextKeys.attachRooms(rooms);
+  contacts.attachOtr(otr);
   cmd('padlock.joinRoom', (arg?: RoomArg) => rooms.joinInteractive(arg));
   cmd('padlock.createRoom', (arg?: RoomArg) => rooms.createInteractive(arg));
   cmd('padlock.leaveRoom', (arg?: RoomArg) => rooms.leaveInteractive(arg));
@@ -237,6 +243,7 @@ export function start(context: vscode.ExtensionContext): Main {
     chats,
     contacts,
     ready,
+    contextKeys,
     storage: { globalState: context.globalState, logUri: context.logUri, globalStorageUri: context.globalStorageUri },
   };
   return {
@@ -246,7 +253,7 @@ export function start(context: vscode.ExtensionContext): Main {
     deserializeRoom: (panel, state) => rooms.deserialize(panel, state),
     async run(id, args) {
       const fn = handlers.get(id);
-      if (!fn) throw new Error(`Padlock has no command ${id}.`);
+      if (!fn) throw new Error(vscode.l10n.t('Padlock has no command {0}.', id));
       try {
         return await fn(...(args as never[]));
       } catch (err) {

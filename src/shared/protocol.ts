@@ -54,6 +54,11 @@ export interface ContactView {
   /** They denied our request (presence type="unsubscribed" while pending). */
   denied: boolean;
   unread: number;
+  /**
+   * They asked us to authenticate (OTR v3 SMP, a question or a shared secret) and we have not
+   * answered: the tree keeps it answerable after the dialog or notification is gone.
+   */
+  verifyRequest?: boolean;
 }
 
 export interface AuthRequestView {
