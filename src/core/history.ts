@@ -7,7 +7,7 @@
  * are not portable in file names.
  */
 import { createHash } from 'node:crypto';
-import { promises as fs } from 'node:fs';
+import { existsSync, promises as fs } from 'node:fs';
 import path from 'node:path';
 import type { MessageStatus, MessageView } from '../shared/protocol';
 
@@ -17,6 +17,8 @@ export class HistoryStore {
   private chains = new Map<string, Promise<void>>();
   /** Open append handles by file, least recently used first (see `write`). */
   private readonly handles = new Map<string, fs.FileHandle>();
+  /** Per file, the records waiting for the write in flight to finish (see `write`). */
+  private readonly batches = new Map<string, { data: string[]; done: Promise<void> }>();
 
   constructor(readonly dir: string) {}
 
@@ -92,28 +94,39 @@ export class HistoryStore {
 
   private write(account: string, contact: string, data: string): Promise<void> {
     const file = this.fileFor(account, contact);
+    // Records that arrive while a write to the same file is in flight go out together in the
+    // next one (a message and its status updates: one write instead of three).
+    const open = this.batches.get(file);
+    if (open) {
+      open.data.push(data);
+      return open.done;
+    }
+    const batch: { data: string[]; done: Promise<void> } = { data: [data], done: Promise.resolve() };
+    this.batches.set(file, batch);
     const prev = this.chains.get(file) ?? Promise.resolve();
     const next = prev.then(async () => {
+      if (this.batches.get(file) === batch) this.batches.delete(file);
+      const text = batch.data.join('');
       // One append-mode handle per conversation file, kept open: an append is then one
-      // write() (one thread-pool hop) instead of open + write + close. This is on the path
-      // of every message shown (bench/xmpp.ts, docs/benchmarks.md).
+      // write() (one thread-pool hop) instead of open + write + close (+ mkdir). This is on
+      // the path of every message shown (bench/xmpp.ts, docs/benchmarks.md).
       let fh = this.handles.get(file);
-      if (!fh) {
-        fh = await this.openForAppend(file);
-        await fh.write(data);
-        return;
-      }
-      this.handles.delete(file); // re-insert: the map's order is least recently used first
-      this.handles.set(file, fh);
-      await fh.write(data);
-      // The file (or its folder) was deleted behind our back: an open handle writes into
-      // the unlinked file and the record would be lost. Make the file again and rewrite it.
-      if ((await fh.stat()).nlink === 0) {
+      // The file (or its folder) was deleted behind our back: an open handle would write into
+      // the unlinked file and lose the record. A stat is a few microseconds on the main
+      // thread, cheaper than another round through the thread pool.
+      if (fh && !existsSync(file)) {
         this.handles.delete(file);
-        await fh.close().catch(() => {});
-        await (await this.openForAppend(file)).write(data);
+        void fh.close().catch(() => {});
+        fh = undefined;
       }
+      if (!fh) fh = await this.openForAppend(file);
+      else {
+        this.handles.delete(file); // re-insert: the map's order is least recently used first
+        this.handles.set(file, fh);
+      }
+      await fh.write(text);
     });
+    batch.done = next;
     const settled = next.catch(() => {});
     this.chains.set(file, settled);
     void settled.then(() => {

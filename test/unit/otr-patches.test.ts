@@ -261,6 +261,32 @@ describe('patch 8: D-H key pairs and session keys are derived when first used', 
     }
   });
 
+  it('with idle time between turns (as in a conversation), a receive needs no modexp: the keys were derived ahead', async () => {
+    const { a, b, q, got, pump } = wired();
+    a.sendQueryMsg();
+    await pump();
+    const real = B.powMod;
+    let modexps = 0;
+    const idle = () => new Promise((r) => setImmediate(r));
+    try {
+      for (let i = 0; i < 8; i++) {
+        const [from, to] = i % 2 ? [a, b] : [b, a];
+        const wire = from.prepareMsg(`turn ${i}`) as string;
+        q.get(from)!.length = 0;
+        await idle();
+        (B as { powMod: typeof real }).powMod = (x, y, n) => (modexps++, real(x, y, n));
+        modexps = 0;
+        to.receiveMsg(wire);
+        (B as { powMod: typeof real }).powMod = real;
+        if (i > 0) assert.equal(modexps, 0, `receive ${i}`);
+        await idle();
+      }
+    } finally {
+      (B as { powMod: typeof real }).powMod = real;
+    }
+    assert.equal(got.get(a)!.length + got.get(b)!.length, 8);
+  });
+
   it('a message sent with the previous key of ours (crossing in flight) still decrypts', async () => {
     const { a, b, got, pump } = wired();
     a.sendQueryMsg();
