@@ -52,6 +52,7 @@ export function start(context: vscode.ExtensionContext): Main {
     warn: (m) => channel.warn(m),
     error: (m) => channel.error(m),
     debug: (m) => channel.debug(m),
+    debugEnabled: () => channel.logLevel !== vscode.LogLevel.Off && channel.logLevel <= vscode.LogLevel.Debug,
   };
   const accounts = new AccountManager(context, log);
   // Created before accounts.init() so every session gets its OTR layer.
