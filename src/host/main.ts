@@ -17,6 +17,8 @@ import { registerShareCommands } from './share';
 import { StatusBar } from './statusBar';
 import { VerifyPanels } from './verify';
 import { RoomsManager, type RoomArg } from './rooms';
+import { InstanceWiring } from './instance';
+import { isRemote } from './remoteSession';
 
 export interface PadlockApi {
   readonly accounts: AccountManager;
@@ -24,6 +26,8 @@ export interface PadlockApi {
   readonly contacts: ContactsViewProvider;
   /** Resolves when stored accounts are loaded and sign-in has been started. */
   readonly ready: Promise<void>;
+  /** Which window owns the connections (issue 7). */
+  readonly instance: InstanceWiring;
   /** For the in-host tests' checks that no secret is stored where it must not be. */
   readonly storage: { globalState: vscode.Memento; logUri: vscode.Uri; globalStorageUri: vscode.Uri };
 }
@@ -38,7 +42,9 @@ export interface Main {
   /** Runs a contributed command (the entry bundle registered the ids). */
   run(command: string, args: unknown[]): Promise<unknown>;
   readonly contacts: vscode.WebviewViewProvider;
-  deserializeChat(panel: vscode.WebviewPanel, state: unknown): void;
+  deserializeChat(panel: vscode.WebviewPanel, state: unknown): Promise<void>;
+  /** Signs out cleanly and hands the instance lock on (deactivate). */
+  shutdown(): Promise<void>;
   deserializeRoom(panel: vscode.WebviewPanel, state: unknown): void;
 }
 
@@ -231,18 +237,34 @@ export function start(context: vscode.ExtensionContext): Main {
   // -- sharing code (issue 4): padlock.shareSelection, padlock.shareFile -----------------------
   context.subscriptions.push(registerShareCommands(cmd, { context, accounts, otr, chats, rooms, log }));
 
-  const ready = accounts.init().catch((err) => log.error(`init: ${String(err)}`));
+  // Several windows (issue 7): only the window holding the instance lock signs in; the others
+  // show its session through the local channel (src/host/instance.ts).
+  const instance = new InstanceWiring(context, accounts, chats, otr, log);
+  context.subscriptions.push(instance);
+  const ready = instance
+    .start()
+    .then(() => undefined)
+    .catch((err) => log.error(`init: ${String(err)}`));
+  chats.accountsLoaded = ready;
   const api: PadlockApi = {
     accounts,
     chats,
     contacts,
     ready,
+    instance,
     storage: { globalState: context.globalState, logUri: context.logUri, globalStorageUri: context.globalStorageUri },
   };
   return {
     api,
     contacts,
     deserializeChat: (panel, state) => chats.deserialize(panel, state),
+    async shutdown() {
+      // Closing the streams cleanly (RFC 6120 §4.4) makes the server store what arrives next
+      // offline for the window that takes over; a dropped TCP connection would leave the
+      // session hibernating under XEP-0198 and messages waiting there instead.
+      await Promise.race([Promise.all(accounts.list().map((s) => (isRemote(s) ? undefined : s.stop().catch(() => undefined)))), new Promise((r) => setTimeout(r, 1500))]);
+      instance.dispose();
+    },
     deserializeRoom: (panel, state) => rooms.deserialize(panel, state),
     async run(id, args) {
       const fn = handlers.get(id);
