@@ -87,6 +87,16 @@ describe('several windows (code-server UI)', { timeout: 240_000 }, () => {
     assert.equal(s.length, 1, JSON.stringify(s));
   });
 
+  it('a message whose chat is open nowhere notifies in exactly one window', async () => {
+    const text = `notify once ${Date.now()}`;
+    await bob!.sendMessage('alice@localhost', text);
+    const toast = (p: Page) => p.locator('.notification-toast', { hasText: text });
+    // The toast shows in one window; the unread badge in the tree shows in both.
+    for (const tree of [treeA, treeB]) await tree.locator('.row-contact[title="bob@localhost"]', { hasText: '1' }).waitFor({ state: 'visible', timeout: 15_000 });
+    await Promise.race([toast(pageA).first().waitFor({ state: 'visible', timeout: 15_000 }), toast(pageB).first().waitFor({ state: 'visible', timeout: 15_000 })]);
+    assert.equal((await toast(pageA).count()) + (await toast(pageB).count()), 1);
+  });
+
   it('chat works from both windows: sent from either, received in both, each message once', async () => {
     const chatB = await openChat(pageB, treeB);
     const fromB = `from window B ${Date.now()}`;
@@ -136,6 +146,8 @@ describe('several windows (code-server UI)', { timeout: 240_000 }, () => {
     await bob!.waitForMessage((m) => stripWhitespaceTags(m.body ?? '') === after, 15_000);
     await chatB.locator('.messages .msg-out .msg-body', { hasText: after }).waitFor({ state: 'visible' });
     assert.equal((await aliceSessions()).length, 1);
+    await chatB.locator('.messages .msg-out', { hasText: after }).locator('.msg-status.status-sent').waitFor({ state: 'visible' });
+    await treeB.getByText('queued').waitFor({ state: 'hidden' });
     await pageB.screenshot({ path: join(SHOTS, 'windows.png') });
   });
 });
