@@ -48,6 +48,27 @@ export interface Main {
   deserializeRoom(panel: vscode.WebviewPanel, state: unknown): void;
 }
 
+/**
+ * Commands that need this window's own connection, OTR layer or room manager: in a follower
+ * window (issue 7) they are not (yet) carried over the channel, and say so instead of failing
+ * half-way or, for sharing, offering to send in the clear.
+ */
+const OWNER_ONLY = new Set([
+  'padlock.joinRoom',
+  'padlock.createRoom',
+  'padlock.leaveRoom',
+  'padlock.inviteToRoom',
+  'padlock.generateKey',
+  'padlock.exportKey',
+  'padlock.importKey',
+  'padlock.importPidginKeys',
+  'padlock.showSecurity',
+  'padlock.showFingerprints',
+  'padlock.verifyContact',
+  'padlock.shareSelection',
+  'padlock.shareFile',
+]);
+
 export function start(context: vscode.ExtensionContext): Main {
   const channel = vscode.window.createOutputChannel('Padlock Chat', { log: true });
   const log: Logger = {
@@ -212,6 +233,12 @@ export function start(context: vscode.ExtensionContext): Main {
   const otrAction = (action: 'start' | 'refresh' | 'end', title: string) => async (arg?: ContactArg) => {
     const target = await pickContact(accounts, arg, title);
     if (!target) return;
+    const remote = target.session;
+    if (isRemote(remote)) {
+      // The OTR instance lives in the window that owns the connection (issue 7).
+      if (action === 'start') chats.open(target.session, target.jid, true);
+      return remote.otrAction(target.jid, `${action}Private`);
+    }
     const layer = otr.layer(target.session.id);
     if (!layer) throw new Error(vscode.l10n.t('Private conversations are not available for {0}.', target.session.jid));
     if (action === 'start') chats.open(target.session, target.jid, true);
@@ -269,6 +296,12 @@ export function start(context: vscode.ExtensionContext): Main {
     async run(id, args) {
       const fn = handlers.get(id);
       if (!fn) throw new Error(`Padlock has no command ${id}.`);
+      if (accounts.isFollower && OWNER_ONLY.has(id)) {
+        void vscode.window.showInformationMessage(
+          vscode.l10n.t('Another VS Code window is connected to your accounts; this one shows its contacts and chats. Group chat, keys, authentication and sharing code work in that window.'),
+        );
+        return undefined;
+      }
       try {
         return await fn(...(args as never[]));
       } catch (err) {
