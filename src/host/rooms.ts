@@ -363,15 +363,22 @@ export class RoomsManager implements vscode.Disposable {
       room = undefined;
     }
     if (!s || !room || this.panels.has(key(s.id, room))) {
+      this.log.info(`room tab not restored: ${!s ? 'unknown account' : !room ? 'no room in its state' : 'already open'}`);
       panel.dispose();
       return;
     }
+    this.log.info(`[${s.jid}] restoring the tab of ${room} (account ${s.state})`);
     this.adopt(panel, s, room);
     const jid = room;
     const rejoin = () => {
       const m = this.mucs.get(s.id);
       const bm = m?.bookmarks.find((b) => b.jid === jid);
-      if (!m || !this.panels.has(key(s.id, jid)) || m.room(jid)?.status === 'joined' || m.room(jid)?.status === 'joining' || bm?.autojoin) return;
+      const status = m?.room(jid)?.status;
+      if (!m || !this.panels.has(key(s.id, jid)) || status === 'joined' || status === 'joining' || bm?.autojoin) {
+        this.log.info(`[${s.jid}] ${jid}: no rejoin from the restored tab (${!m ? 'no group chat' : !this.panels.has(key(s.id, jid)) ? 'tab closed' : bm?.autojoin ? 'bookmark autojoins' : status})`);
+        return;
+      }
+      this.log.info(`[${s.jid}] ${jid}: rejoining for the restored tab`);
       void this.joinRoom(s, jid);
     };
     if (s.state === 'online') rejoin();

@@ -219,7 +219,15 @@ describe('group chat room (code-server UI)', { timeout: 120_000 }, () => {
     await page.reload();
     await waitForWorkbench(page);
     // The untitled editor was the active tab; the room's tab is restored beside it.
-    await page.locator('.tabs-container .tab', { hasText: /^lobby$/ }).click();
+    // A restored webview tab is revived (deserializeWebviewPanel) only once it is shown: the
+    // click must land after the workbench finished restoring its editors, so click until the
+    // tab is the active one.
+    const tab = page.locator('.tabs-container .tab', { hasText: /^lobby$/ });
+    await tab.click();
+    await page.locator('.tabs-container .tab.active', { hasText: /^lobby$/ }).waitFor({ state: 'visible', timeout: 5_000 }).catch(async () => {
+      await tab.click();
+      await page.locator('.tabs-container .tab.active', { hasText: /^lobby$/ }).waitFor({ state: 'visible' });
+    });
     await left; // the old window's session ended (it signed out, or the server saw it go)
     await rejoined.catch((e: Error) => {
       throw new Error(`${e.message}\nPadlock's log:\n${codeServer!.padlockLog().slice(-6000)}`);
