@@ -49,11 +49,11 @@ export class AccountManager implements vscode.Disposable {
   }
 
   /** Loads accounts, applies a provisioning file, and signs in those that should be. */
-  async init(): Promise<void> {
+  async init(signedOut: ReadonlySet<string> = new Set()): Promise<void> {
     for (const cfg of this.configs()) this.createSession(cfg);
     await this.applyProvisioning();
     const auto = vscode.workspace.getConfiguration('padlock').get<boolean>('signInOnStartup', true);
-    if (auto) for (const s of this.sessions.values()) void this.signIn(s.id, false);
+    if (auto) for (const s of this.sessions.values()) if (!signedOut.has(s.id)) void this.signIn(s.id, false);
   }
 
   // -- several windows (issue 7) ----------------------------------------------------------------
@@ -105,12 +105,15 @@ export class AccountManager implements vscode.Disposable {
     const known = new Map(this.configs().map((c) => [c.id, c]));
     for (const c of this.ownerConfigs) if (!known.has(c.id)) known.set(c.id, c);
     if (known.size !== this.configs().length) await this.saveConfigs([...known.values()]);
+    // Accounts the user had signed out in the old owner stay signed out.
+    const signedOut = new Set<string>();
     for (const [id, s] of [...this.sessions]) {
       if (!isRemote(s)) continue;
+      if (s.lastOwnerState === 'signedOut') signedOut.add(id);
       s.dispose();
       this.sessions.delete(id);
     }
-    await this.init();
+    await this.init(signedOut);
   }
 
   list(): AccountSession[] {

@@ -125,7 +125,15 @@ export class InstanceWiring implements vscode.Disposable {
       return;
     }
     this.log.info('instance: another window owns the connections; this one is a view of them');
-    const hello = await this.instance.request<Hello>('hello', { window: this.windowId, focused: vscode.window.state.focused });
+    let hello: Hello | undefined;
+    for (let attempt = 1; !hello; attempt++) {
+      try {
+        hello = await this.instance.request<Hello>('hello', { window: this.windowId, focused: vscode.window.state.focused });
+      } catch (e) {
+        if (attempt >= 3) throw e;
+        this.log.warn(`instance: hello failed (${String((e as Error)?.message ?? e)}); asking again`);
+      }
+    }
     this.accounts.syncFromOwner(hello.accounts, hello.configs, (method, params) => this.instance.request(method, params));
   }
 
@@ -192,7 +200,8 @@ export class InstanceWiring implements vscode.Disposable {
 
   /** Answers a follower. Everything is validated: the peer is trusted as the same user, not as correct. */
   private async answer(method: string, p: P, meta: Record<string, unknown>): Promise<unknown> {
-    if (this.instance.role !== 'owner') throw new Error('this window does not own the connections');
+    // A follower may connect between this window's lock write and its role change.
+    if (this.instance.role !== 'owner') await this.instance.waitFor('role', (r) => r === 'owner', 5000);
     switch (method) {
       case 'hello':
         meta.window = str(p.window, 'window');

@@ -116,6 +116,7 @@ export class RemoteSession extends Emitter<AccountEvents> implements SessionSurf
   apply(snap: AccountSnapshot): void {
     const before = this.snap;
     this.snap = snap;
+    if (!this.isDetaching) this.lastOwnerState = snap.state;
     const r = this.roster;
     r.items.clear();
     for (const i of snap.roster.items) r.items.set(i.jid, i);
@@ -132,10 +133,19 @@ export class RemoteSession extends Emitter<AccountEvents> implements SessionSurf
     this.emit('queue', snap.queued);
   }
 
+  /** The state the owner last reported (before a handover showed "connecting"). */
+  lastOwnerState: ConnectionState = 'signedOut';
+  private isDetaching = false;
+
   /** While the owner is being replaced: nothing to talk to. */
   detached(): void {
     if (this.snap.state === 'signedOut') return;
-    this.apply({ ...this.snap, state: 'connecting' });
+    this.isDetaching = true;
+    try {
+      this.apply({ ...this.snap, state: 'connecting' });
+    } finally {
+      this.isDetaching = false;
+    }
   }
 
   /** An event from the owner for this account. */
