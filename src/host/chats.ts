@@ -155,7 +155,10 @@ export class ChatManager implements vscode.Disposable {
   private readonly unread = new Map<string, number>();
   private readonly changed = new vscode.EventEmitter<void>();
   readonly onDidChangeUnread = this.changed.event;
-  private readonly disposables: vscode.Disposable[] = [this.changed];
+  private readonly read = new vscode.EventEmitter<{ account: string; jid: string }>();
+  /** A chat was shown in this window, so its messages count as read. */
+  readonly onDidRead = this.read.event;
+  private readonly disposables: vscode.Disposable[] = [this.changed, this.read];
   /**
    * Several windows (issue 7): whether this window shows the notification for an incoming
    * message. The owner decides for all windows (the focused one notifies); see instance.ts.
@@ -262,6 +265,15 @@ export class ChatManager implements vscode.Disposable {
   }
 
   private markRead(account: string, jid: string): void {
+    if (this.unread.delete(key(account, jid))) this.changed.fire();
+    this.read.fire({ account, jid });
+  }
+
+  /**
+   * Another window showed this chat (issue 7): its messages are read here too. Does not fire
+   * onDidRead, so windows do not echo it back and forth.
+   */
+  clearUnread(account: string, jid: string): void {
     if (this.unread.delete(key(account, jid))) this.changed.fire();
   }
 

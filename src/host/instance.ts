@@ -26,6 +26,10 @@ import type { ChatManager } from './chats';
 import type { OtrService } from './otr';
 import { isRemote, snapshotOf, type AccountSnapshot } from './remoteSession';
 
+/** Bumped when the channel's methods or events change: windows running two versions of
+ * Padlock (one updated and not yet reloaded) must not misunderstand each other. */
+const PROTOCOL = 1;
+
 interface Hello {
   accounts: AccountSnapshot[];
   configs: AccountConfig[];
@@ -69,6 +73,11 @@ export class InstanceWiring implements vscode.Disposable {
     // Owner: a follower's window focus decides where notifications show.
     this.chats.notifyHere = (s, ev) => (isRemote(s) ? ev.notifyWindow === this.windowId : this.notifyTarget() === undefined);
     this.subs.push(
+      // Unread counts are one per user, not per window: a chat read anywhere is read everywhere.
+      this.chats.onDidRead(({ account, jid }) => {
+        if (this.instance.role === 'owner') this.instance.broadcast('read', { account, jid });
+        else if (this.instance.role === 'follower') void this.instance.request('read', { account, jid }).catch(() => undefined);
+      }),
       vscode.window.onDidChangeWindowState((st) => {
         if (this.instance.role === 'follower') void this.instance.request('focus', { window: this.windowId, focused: st.focused }).catch(() => undefined);
       }),
@@ -128,8 +137,12 @@ export class InstanceWiring implements vscode.Disposable {
     let hello: Hello | undefined;
     for (let attempt = 1; !hello; attempt++) {
       try {
-        hello = await this.instance.request<Hello>('hello', { window: this.windowId, focused: vscode.window.state.focused });
+        hello = await this.instance.request<Hello>('hello', { protocol: PROTOCOL, window: this.windowId, focused: vscode.window.state.focused });
       } catch (e) {
+        if (/different version/.test(String((e as Error)?.message))) {
+          void vscode.window.showWarningMessage(String((e as Error).message));
+          throw e;
+        }
         if (attempt >= 3) throw e;
         this.log.warn(`instance: hello failed (${String((e as Error)?.message ?? e)}); asking again`);
       }
@@ -204,6 +217,7 @@ export class InstanceWiring implements vscode.Disposable {
     if (this.instance.role !== 'owner') await this.instance.waitFor('role', (r) => r === 'owner', 5000);
     switch (method) {
       case 'hello':
+        if (p.protocol !== PROTOCOL) throw new Error(vscode.l10n.t('Another window runs a different version of Padlock Chat. Reload all VS Code windows to use this one.'));
         meta.window = str(p.window, 'window');
         if (p.focused === true) this.focused.add(meta.window as string);
         return this.hello();
@@ -211,6 +225,13 @@ export class InstanceWiring implements vscode.Disposable {
         const w = str(p.window, 'window');
         if (p.focused === true) this.focused.add(w);
         else this.focused.delete(w);
+        return null;
+      }
+      case 'read': {
+        const account = str(p.account, 'account');
+        const jid = bareJid(str(p.jid, 'jid'));
+        this.chats.clearUnread(account, jid);
+        this.instance.broadcast('read', { account, jid });
         return null;
       }
       case 'history':
@@ -288,6 +309,10 @@ export class InstanceWiring implements vscode.Disposable {
     if (event === 'accounts') {
       const h = data as unknown as Hello;
       if (Array.isArray(h.accounts) && Array.isArray(h.configs)) this.accounts.syncFromOwner(h.accounts, h.configs, (m, p) => this.instance.request(m, p));
+      return;
+    }
+    if (event === 'read') {
+      if (typeof data?.account === 'string' && typeof data.jid === 'string') this.chats.clearUnread(data.account, data.jid);
       return;
     }
     const s = typeof data?.account === 'string' ? this.accounts.get(data.account) : undefined;
