@@ -190,11 +190,12 @@ export class InstanceWiring implements vscode.Disposable {
   private scheduleAccounts(): void {
     if (this.scheduled) return;
     this.scheduled = true;
-    // A roster of thousands sending presence at sign-in: one snapshot per frame is plenty.
+    // A roster of thousands sending presence at sign-in: a whole snapshot at most every 50 ms
+    // (the contact tree itself redraws at most once a frame).
     setTimeout(() => {
       this.scheduled = false;
       this.broadcastAccounts();
-    }, 16);
+    }, 50);
   }
 
   private hello(): Hello {

@@ -150,4 +150,20 @@ describe('several windows (code-server UI)', { timeout: 240_000 }, () => {
     await treeB.getByText('queued').waitFor({ state: 'hidden' });
     await pageB.screenshot({ path: join(SHOTS, 'windows.png') });
   });
+
+  it('a window opened (or reloaded) later follows the new owner: still one session, the conversation shown once', async () => {
+    const [owner] = await aliceSessions();
+    const pageC = await wb!.browser.context.newPage();
+    await pageC.goto(wb!.codeServer.url);
+    await waitForWorkbench(pageC);
+    await openViewContainer(pageC, 'Padlock Chat', 30_000);
+    const treeC = await webviewFrame(pageC, /Contacts/, { has: '[role="tree"]', timeoutMs: 30_000 });
+    await treeC.locator('.row-contact[title="bob@localhost"] .presence-available').waitFor({ state: 'visible', timeout: 30_000 });
+    const chatC = await openChat(pageC, treeC);
+    const between = chatC.locator('.messages .msg-in .msg-body', { hasText: 'sent while no window was connected' });
+    await between.first().waitFor({ state: 'visible' });
+    assert.equal(await between.count(), 1);
+    assert.deepEqual(await aliceSessions(), [owner]);
+    await pageC.close();
+  });
 });
