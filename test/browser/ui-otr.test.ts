@@ -178,4 +178,28 @@ describe('private conversation (code-server UI)', { timeout: 240_000 }, () => {
     await cancelled.waitFor({ state: 'visible', timeout: 20_000 });
     assert.match((await cancelled.textContent()) ?? '', /You cancelled the authentication/);
   });
+
+  it('the contact tree\'s actions end and start the private conversation', async () => {
+    const tree = wb!.tree;
+    const more = async (item: string) => {
+      const row = tree.locator('.row-contact[title="bob@localhost"]');
+      await row.hover();
+      await row.locator('[data-action="more"]').click();
+      const entry = tree.locator('.menu [role="menuitem"]', { hasText: item });
+      await entry.waitFor({ state: 'visible' });
+      await entry.click();
+    };
+    const bobFinished = bob!.otr.waitFor('state', (e) => e.contact === ALICE && e.state === 'finished', 20_000);
+    await more('End Private Conversation');
+    await bobFinished;
+    await page.locator('.tabs-container .tab', { hasText: /^Bob/ }).first().click();
+    chat = await webviewFrame(page, 'Bob', { has: 'body.loaded' });
+    await padlockSays('Not private');
+
+    const bobUp = bob!.otr.waitFor('state', (e) => e.contact === ALICE && /^private-/.test(e.state), 20_000);
+    await more('Start Private Conversation');
+    await bobUp;
+    // Bob's key was verified by fingerprint before: the new conversation is verified at once.
+    await padlockSays('Private and verified');
+  });
 });
