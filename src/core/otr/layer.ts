@@ -783,7 +783,17 @@ export class OtrLayer extends Emitter<OtrEvents> {
         s.smp = undefined;
         this.emit('smp', { contact, kind: trusted ? 'succeeded' : 'failed', initiatedBy, question });
         if (!trusted) {
-          this.notice(s, initiatedBy === 'us' ? `Authentication of ${name} failed: the answer did not match.` : `${name} could not authenticate you: the answers did not match.`, 'error');
+          // As libotr (message.c set_smp_trust): a failed run drops the trust it would have set
+          // on success, i.e. on the asking side, and on both sides for a shared secret. A
+          // mismatch may mean someone else is at the other end.
+          const drops = (initiatedBy === 'us' || !question) && !!s.theirFp && s.state === 'private-verified';
+          if (drops) void this.setVerified(contact, s.theirFp!, false).catch((e) => this.log.error(`[otr] could not save trust: ${String(e)}`));
+          const dropped = drops ? ` ${name} is no longer shown as verified.` : '';
+          this.notice(
+            s,
+            initiatedBy === 'us' || !question ? `Authentication of ${name} failed: the answers did not match.${dropped}` : `${name} could not authenticate you: the answers did not match.`,
+            'error',
+          );
           break;
         }
         // As pidgin-otr: with a question only the asking side learns something about the
