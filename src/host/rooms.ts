@@ -37,6 +37,7 @@ import {
   roomValidators,
 } from '../shared/protocol';
 import type { AccountManager } from './accounts';
+import { isRemote } from './remoteSession';
 import { plainForNotification } from './chats';
 import { localRoots, webviewHtml } from './html';
 import { WebviewRpc } from './rpc';
@@ -174,7 +175,8 @@ export class RoomsManager implements vscode.Disposable {
   // -- per session -----------------------------------------------------------------------------
 
   private attach(s: AccountSession): void {
-    if (this.mucs.has(s.id)) return;
+    // A follower window's view of an account (issue 7) has no connection to join rooms with.
+    if (this.mucs.has(s.id) || isRemote(s)) return;
     const m = new MucManager(s, { logger: this.log, history: this.accounts.history, bookmarks: 'auto', autojoin: true });
     this.mucs.set(s.id, m);
     const panel = (room: string) => this.panels.get(key(s.id, room));
