@@ -103,6 +103,19 @@ describe('OtrLayer back to back', () => {
     assert.ok(!alice.sent.some((s) => s.body.includes('still waiting')));
   });
 
+  it('required policy: messages still waiting after an unanswered start are refused when the user ends it', async () => {
+    const { alice } = pair({ keys: { alice: keyA, bob: keyB }, alice: { policy: 'required', startTimeoutMs: 50 } });
+    alice.tamper = () => [];
+    const id = alice.send(BOB, 'never in the clear');
+    await waitNotice(alice, /did not answer the request.*Your messages wait/);
+    assert.equal(alice.layer.state(BOB), 'plaintext');
+    const failed = alice.waitFor('failed', (f) => f.id === id);
+    await alice.layer.end(BOB);
+    assert.match((await failed).reason, /Not sent/);
+    assert.equal(alice.queue.pending().length, 0);
+    assert.ok(!alice.sent.some((s) => s.body.includes('never in the clear')));
+  });
+
   it('required policy: ending a start that was not answered, then writing again asks again (not stuck)', async () => {
     const { alice, bob } = pair({ keys: { alice: keyA, bob: keyB }, alice: { policy: 'required' } });
     alice.tamper = () => [];

@@ -825,9 +825,11 @@ export class OtrLayer extends Emitter<OtrEvents> {
     this.guard(s, () => s.otr.endOtr());
     s.otr.authstate = CONST.AUTHSTATE_NONE;
     this.setState(s, 'plaintext');
-    if (byUser && prev !== 'plaintext') {
-      this.notice(s, `You have ended the private conversation with ${this.name(s.contact)}.`, 'info');
+    if (byUser) {
+      if (prev !== 'plaintext') this.notice(s, `You have ended the private conversation with ${this.name(s.contact)}.`, 'info');
       // Messages written for the private conversation are never sent in the clear afterwards.
+      // Also from 'plaintext': messages still waiting after an unanswered start (required
+      // policy) are refused when the user ends it, rather than waiting forever.
       if (prev !== 'private-unverified' && prev !== 'private-verified') this.failHeld(s, 'Not sent: the private conversation ended before it could be delivered.');
     }
   }
@@ -847,7 +849,7 @@ export class OtrLayer extends Emitter<OtrEvents> {
       s.otr.authstate = CONST.AUTHSTATE_NONE;
       this.setState(s, 'plaintext');
       if (this.policyFor(s.contact) === 'required') {
-        this.notice(s, `${name} did not answer the request for a private conversation (their client may not support OTR). Your messages wait; start again to retry.`, 'warning');
+        this.notice(s, `${name} did not answer the request for a private conversation (their client may not support OTR). Your messages wait: it is asked for again when ${name} comes online, or start it again; end it to cancel them.`, 'warning');
       } else {
         this.notice(s, `${name} did not answer the request for a private conversation (their client may not support OTR).`, 'warning');
         this.failHeld(s, 'Not sent: the private conversation could not be started.');
