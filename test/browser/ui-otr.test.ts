@@ -204,4 +204,21 @@ describe('private conversation (code-server UI)', { timeout: 240_000 }, () => {
     // The failed shared secret above dropped the verification: a new conversation is unverified.
     await padlockSays('Private, unverified');
   });
+
+  it('the Authenticate dialog offers to start the private conversation when there is none', async () => {
+    // End it from the padlock menu.
+    await chat.locator('#padlock').click();
+    await chat.locator('.menu [role="menuitem"]', { hasText: 'End private conversation' }).click();
+    await padlockSays('Not private');
+    await page.locator('.tabs-container .tab', { hasText: 'Authenticate Bob' }).click();
+    await page.locator('.tabs-container .tab.active', { hasText: 'Authenticate Bob' }).waitFor({ state: 'visible' });
+    const dlg = await webviewFrame(page, 'Authenticate Bob', { has: 'body.loaded' });
+    const start = dlg.locator('vscode-button.start-private');
+    await start.waitFor({ state: 'visible' });
+    const bobUp = bob!.otr.waitFor('state', (e) => e.contact === ALICE && /^private-/.test(e.state), 20_000);
+    await start.click();
+    await bobUp;
+    await start.waitFor({ state: 'detached' });
+    assert.equal(await dlg.locator('.method[data-method="secret"] vscode-button').getAttribute('disabled'), null, 'authentication can run now');
+  });
 });
