@@ -490,13 +490,13 @@ function scrollToBottom(): void {
 }
 
 /** Adds the previous page above what is shown, keeping what the user looks at in place. */
-function showEarlier(): void {
+function showEarlier(count = PAGE): void {
   if (windowStart === 0) {
     // Not loaded yet: ask the host, then show it if the user is still near the top.
     if (hasEarlier) void fetchEarlier().then(() => windowStart > 0 && scroller.scrollTop < 400 && showEarlier());
     return;
   }
-  const from = Math.max(0, windowStart - PAGE);
+  const from = Math.max(0, windowStart - count);
   const keep = scroller.scrollHeight - scroller.scrollTop;
   // The first shown message's day separator is rebuilt with the new page when it is the same day.
   const first = list.firstElementChild;
@@ -517,12 +517,20 @@ function showEarlier(): void {
   scroller.scrollTop = scroller.scrollHeight - keep;
 }
 
+/** Messages built for the first paint: more than the tallest panel shows. The rest of the page follows in idle time. */
+const FIRST_SCREEN = 40;
+
 function renderAll(): void {
   list.replaceChildren();
   elementById.clear();
-  windowStart = Math.max(0, messages.length - PAGE);
+  windowStart = Math.max(0, messages.length - FIRST_SCREEN);
   list.appendChild(renderRange(windowStart, messages.length));
   updateLoadEarlier();
+  // The rest of the page is already here as data: build it while the user reads, keeping what
+  // they look at in place (showEarlier), so scrolling up does not wait for it.
+  const fill = () => windowStart > 0 && messages.length - windowStart < PAGE && showEarlier(PAGE - (messages.length - windowStart));
+  if (typeof requestIdleCallback === 'function') requestIdleCallback(fill, { timeout: 500 });
+  else setTimeout(fill, 50);
 }
 
 function reindex(): void {
