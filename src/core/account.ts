@@ -54,6 +54,8 @@ export interface ChatLayer {
   decode(contact: string, fromFull: string, body: string): Promise<{ text: string; encrypted?: boolean } | null>;
   /** A message written now can only go out encrypted (private, or held until it can be). */
   willEncrypt?(contact: string): boolean;
+  /** The contact sent available presence (e.g. ask again for a private conversation). */
+  contactAvailable?(contact: string): void;
 }
 
 interface AccountEvents {
@@ -482,6 +484,8 @@ export class AccountSession extends Emitter<AccountEvents> {
   }
 
   private onPresence(el: Element): void {
+    const from = typeof el.attrs.from === 'string' ? el.attrs.from : '';
+    const wasOffline = !!from && this.roster.aggregate(bareJid(from)).show === 'offline';
     const ev = this.roster.applyPresence(el, this.jid);
     switch (ev.kind) {
       case 'subscribe':
@@ -500,6 +504,8 @@ export class AccountSession extends Emitter<AccountEvents> {
       case 'available':
         // RFC 6121 §5.1: a presence change unlocks the conversation.
         if (this.locked.get(ev.jid) && this.locked.get(ev.jid) !== ev.resource) this.locked.delete(ev.jid);
+        // Coming online (not a status change): the layer may have something waiting for them.
+        if (wasOffline) this.layer?.contactAvailable?.(ev.jid);
         break;
       default:
         break;

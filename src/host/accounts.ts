@@ -13,6 +13,7 @@ import { HistoryStore } from '../core/history';
 import { bareJid, isValidBareUserJid } from '../core/jid';
 import type { Logger } from '../core/log';
 import type { OutgoingItem, QueueStore } from '../core/queue';
+import { isRemote, RemoteSession, type AccountSnapshot, type OwnerCall } from './remoteSession';
 
 const ACCOUNTS_KEY = 'padlock.accounts';
 const secretKey = (id: string) => `padlock.password/${id}`;
@@ -32,6 +33,13 @@ export class AccountManager implements vscode.Disposable {
   /** Fires once per session object, so other parts can subscribe to its events. */
   readonly onDidCreateSession = this.created.event;
   private readonly disposables: vscode.Disposable[] = [this.changed, this.created];
+  /**
+   * Set while this window is a follower (issue 7): the sessions are RemoteSessions and every
+   * account action is a request to the window that owns the connections.
+   */
+  private owner?: OwnerCall;
+  /** The owner's account configurations (no secrets), for taking over after it is gone. */
+  private ownerConfigs: AccountConfig[] = [];
 
   constructor(
     private readonly ctx: vscode.ExtensionContext,
@@ -41,11 +49,71 @@ export class AccountManager implements vscode.Disposable {
   }
 
   /** Loads accounts, applies a provisioning file, and signs in those that should be. */
-  async init(): Promise<void> {
+  async init(signedOut: ReadonlySet<string> = new Set()): Promise<void> {
     for (const cfg of this.configs()) this.createSession(cfg);
     await this.applyProvisioning();
     const auto = vscode.workspace.getConfiguration('padlock').get<boolean>('signInOnStartup', true);
-    if (auto) for (const s of this.sessions.values()) void this.signIn(s.id, false);
+    if (auto) for (const s of this.sessions.values()) if (!signedOut.has(s.id)) void this.signIn(s.id, false);
+  }
+
+  // -- several windows (issue 7) ----------------------------------------------------------------
+
+  get isFollower(): boolean {
+    return !!this.owner;
+  }
+
+  /** Becomes (or stays) a view of the owner window's sessions: mirrors its account list. */
+  syncFromOwner(snaps: AccountSnapshot[], configs: AccountConfig[], call: OwnerCall): void {
+    this.owner = call;
+    this.ownerConfigs = configs;
+    const ids = new Set(snaps.map((x) => x.id));
+    for (const [id, s] of this.sessions) {
+      if (ids.has(id)) continue;
+      if (isRemote(s)) s.dispose();
+      this.sessions.delete(id);
+      this.changed.fire(undefined);
+    }
+    for (const snap of snaps) {
+      const s = this.sessions.get(snap.id);
+      if (isRemote(s)) {
+        s.apply(snap);
+        continue;
+      }
+      const r = new RemoteSession(snap, call);
+      // The host uses RemoteSession through SessionSurface, the part of AccountSession it
+      // checks against; OTR and group chat never attach to a remote session (they skip it).
+      const session = r as unknown as AccountSession;
+      this.sessions.set(snap.id, session);
+      this.watch(session);
+      this.created.fire(session);
+      this.changed.fire(session);
+    }
+  }
+
+  /** The owner is gone; until the next owner answers, remote accounts show "connecting". */
+  ownerLost(): void {
+    for (const s of this.sessions.values()) if (isRemote(s)) s.detached();
+  }
+
+  /**
+   * This window now owns the connections: real sessions replace the remote ones (same ids, so
+   * chat panels rebind to them), and sign in with the passwords in SecretStorage, which every
+   * window of this user shares: no password is asked.
+   */
+  async becomeOwner(): Promise<void> {
+    this.owner = undefined;
+    const known = new Map(this.configs().map((c) => [c.id, c]));
+    for (const c of this.ownerConfigs) if (!known.has(c.id)) known.set(c.id, c);
+    if (known.size !== this.configs().length) await this.saveConfigs([...known.values()]);
+    // Accounts the user had signed out in the old owner stay signed out.
+    const signedOut = new Set<string>();
+    for (const [id, s] of [...this.sessions]) {
+      if (!isRemote(s)) continue;
+      if (s.lastOwnerState === 'signedOut') signedOut.add(id);
+      s.dispose();
+      this.sessions.delete(id);
+    }
+    await this.init(signedOut);
   }
 
   list(): AccountSession[] {
@@ -81,13 +149,17 @@ export class AccountManager implements vscode.Disposable {
       logPrivate: () => vscode.workspace.getConfiguration('padlock.otr').get<boolean>('logPrivateConversations', false),
     });
     this.sessions.set(cfg.id, s);
+    this.watch(s);
+    this.created.fire(s);
+    this.changed.fire(s);
+    return s;
+  }
+
+  private watch(s: AccountSession): void {
     s.on('state', () => this.changed.fire(s));
     s.on('roster', () => this.changed.fire(s));
     s.on('queue', () => this.changed.fire(s));
     s.on('ownPresence', () => this.changed.fire(s));
-    this.created.fire(s);
-    this.changed.fire(s);
-    return s;
   }
 
   // -- adding and removing ------------------------------------------------------------------
@@ -130,6 +202,20 @@ export class AccountManager implements vscode.Disposable {
   async addAccount(a: { jid: string; password: string; host?: string; port?: number; caPem?: string[] }, interactive: boolean): Promise<AccountSession> {
     if (!isValidBareUserJid(a.jid)) throw new Error(vscode.l10n.t('"{0}" is not a valid address.', a.jid));
     const id = bareJid(a.jid);
+    if (this.owner) {
+      // The owner window adds it (over the private local channel) and signs it in; its
+      // snapshot then brings the account here.
+      await this.owner('addAccount', { ...a });
+      const s = this.sessions.get(id);
+      if (s) return s;
+      return new Promise((resolve) => {
+        const d = this.onDidCreateSession((x) => {
+          if (x.id !== id) return;
+          d.dispose();
+          resolve(x);
+        });
+      });
+    }
     const cfg: AccountConfig = { id, jid: id, host: a.host, port: a.port, caPem: a.caPem };
     await this.ctx.secrets.store(secretKey(id), a.password);
     await this.upsertConfig(cfg);
@@ -141,6 +227,7 @@ export class AccountManager implements vscode.Disposable {
   async removeAccount(id: string): Promise<void> {
     const s = this.sessions.get(id);
     if (!s) return;
+    if (isRemote(s)) return this.owner?.('removeAccount', { account: id });
     await s.dispose();
     this.sessions.delete(id);
     await this.ctx.secrets.delete(secretKey(id));
@@ -153,6 +240,7 @@ export class AccountManager implements vscode.Disposable {
   async signIn(id: string, interactive = true): Promise<void> {
     const s = this.sessions.get(id);
     if (!s) return;
+    if (isRemote(s)) return s.signIn();
     if (s.state === 'reconnecting') return s.retryNow();
     if (s.state === 'online' || s.state === 'connecting') return;
     let password = await this.ctx.secrets.get(secretKey(id));
@@ -169,7 +257,9 @@ export class AccountManager implements vscode.Disposable {
   }
 
   async signOut(id: string): Promise<void> {
-    await this.sessions.get(id)?.stop();
+    const s = this.sessions.get(id);
+    if (isRemote(s)) return s.signOut();
+    await s?.stop();
   }
 
   private async askPassword(jid: string): Promise<string | undefined> {
@@ -188,7 +278,7 @@ export class AccountManager implements vscode.Disposable {
     const who = s.jid;
     if (e.kind === 'auth') {
       const again = vscode.l10n.t('Enter Password');
-      const pick = await vscode.window.showErrorMessage(`${who}: ${e.message}`, again);
+      const pick = await vscode.window.showErrorMessage(vscode.l10n.t('{0}: {1}', who, e.message), again);
       if (pick === again) {
         const pw = await this.askPassword(who);
         if (pw) {
@@ -201,7 +291,7 @@ export class AccountManager implements vscode.Disposable {
     } else if (e.kind === 'network') {
       void vscode.window.showWarningMessage(vscode.l10n.t('{0}: {1} Padlock keeps trying in the background.', who, e.message));
     } else {
-      void vscode.window.showErrorMessage(`${who}: ${e.message}`);
+      void vscode.window.showErrorMessage(vscode.l10n.t('{0}: {1}', who, e.message));
     }
   }
 
@@ -273,7 +363,10 @@ export class AccountManager implements vscode.Disposable {
   }
 
   dispose(): void {
-    for (const s of this.sessions.values()) void s.stop();
+    for (const s of this.sessions.values()) {
+      if (isRemote(s)) s.dispose();
+      else void s.stop();
+    }
     for (const d of this.disposables) d.dispose();
   }
 }

@@ -14,6 +14,7 @@ import {
   type ChatRequests,
   type ChatState0,
   type MessageView,
+  type OtrView,
   CHAT_PAGE,
   chatValidators,
 } from '../shared/protocol';
@@ -21,6 +22,7 @@ import type { AccountManager } from './accounts';
 import type { OtrService } from './otr';
 import { localRoots, webviewHtml } from './html';
 import { WebviewRpc } from './rpc';
+import { isRemote } from './remoteSession';
 import { runCodeAction } from './share';
 
 export const CHAT_VIEW_TYPE = 'padlock.chat';
@@ -35,7 +37,8 @@ class ChatPanel implements vscode.Disposable {
 
   constructor(
     readonly panel: vscode.WebviewPanel,
-    readonly account: AccountSession,
+    /** Replaced when this window takes the connections over from another window (issue 7). */
+    public account: AccountSession,
     readonly jid: string,
     extensionUri: vscode.Uri,
     log: Logger,
@@ -65,21 +68,29 @@ class ChatPanel implements vscode.Disposable {
           await this.account.sendChatState(this.jid, state);
         },
         otr: async ({ action }) => {
+          const acc = this.account;
+          if (isRemote(acc)) {
+            // The conversation's OTR instance lives in the owner window (issue 7).
+            if (action === 'authenticate') throw new Error(vscode.l10n.t('Authenticate {0} from the window that owns the connection of {1}.', this.jid, acc.jid));
+            return acc.otrAction(this.jid, action);
+          }
           const layer = this.otr.layer(this.account.id);
-          if (!layer) throw new Error('Private conversations are not available for this account.');
+          if (!layer) throw new Error(vscode.l10n.t('Private conversations are not available for this account.'));
           if (action === 'authenticate') return this.onAuthenticate();
-          if (this.account.state !== 'online') throw new Error(`${this.account.jid} is not signed in.`);
+          if (this.account.state !== 'online') throw new Error(vscode.l10n.t('{0} is not signed in.', this.account.jid));
           if (action === 'startPrivate') await layer.start(this.jid);
           else if (action === 'refreshPrivate') await layer.refresh(this.jid);
           else await layer.end(this.jid);
         },
         otrPolicy: async ({ policy }) => {
+          const acc = this.account;
+          if (isRemote(acc)) return acc.setOtrPolicy(this.jid, policy);
           await this.otr.setContactPolicy(this.account, this.jid, policy === 'default' ? undefined : policy);
         },
         codeAction: async ({ messageId, block, action }) => {
           // History includes this session's private messages (kept in memory, not on disk).
           const text = (await this.account.history(this.jid, HISTORY_LIMIT)).find((m) => m.id === messageId)?.text;
-          if (text === undefined) throw new Error('That message is no longer available.');
+          if (text === undefined) throw new Error(vscode.l10n.t('That message is no longer available.'));
           await runCodeAction(text, block, action);
         },
       },
@@ -109,7 +120,7 @@ class ChatPanel implements vscode.Disposable {
       status: p.status,
       connection: this.account.state,
       ...(await this.newestPage()),
-      otr: this.otr.view(this.account, this.jid),
+      otr: await this.otrView(),
     };
   }
 
@@ -119,8 +130,25 @@ class ChatPanel implements vscode.Disposable {
     return { messages: all.slice(-CHAT_PAGE), hasEarlier: all.length > CHAT_PAGE };
   }
 
+  private otrView(): OtrView | Promise<OtrView> {
+    const acc = this.account;
+    return isRemote(acc) ? acc.otrView(this.jid) : this.otr.view(acc, this.jid);
+  }
+
   pushOtr(): void {
-    this.rpc.notify('otr', this.otr.view(this.account, this.jid));
+    void Promise.resolve(this.otrView()).then(
+      (v) => this.rpc.notify('otr', v),
+      () => undefined,
+    );
+  }
+
+  /** This window took over the connection: the same chat, now backed by the real session. */
+  async rebind(account: AccountSession): Promise<void> {
+    this.account = account;
+    this.pushHeader();
+    this.pushOtr();
+    // Whatever arrived while the owner was changing is in history; the webview merges by id.
+    for (const m of await account.history(this.jid, 50)) this.rpc.notify('message', m);
   }
 
   pushHeader(): void {
@@ -141,7 +169,17 @@ export class ChatManager implements vscode.Disposable {
   private readonly unread = new Map<string, number>();
   private readonly changed = new vscode.EventEmitter<void>();
   readonly onDidChangeUnread = this.changed.event;
-  private readonly disposables: vscode.Disposable[] = [this.changed];
+  private readonly read = new vscode.EventEmitter<{ account: string; jid: string }>();
+  /** A chat was shown in this window, so its messages count as read. */
+  readonly onDidRead = this.read.event;
+  private readonly disposables: vscode.Disposable[] = [this.changed, this.read];
+  /**
+   * Several windows (issue 7): whether this window shows the notification for an incoming
+   * message. The owner decides for all windows (the focused one notifies); see instance.ts.
+   */
+  notifyHere: (s: AccountSession, event: { notifyWindow?: string }) => boolean = () => true;
+  /** Resolves once this window knows its accounts (its own, or the owner window's). */
+  accountsLoaded: Promise<unknown> = Promise.resolve();
 
   constructor(
     private readonly extensionUri: vscode.Uri,
@@ -152,7 +190,13 @@ export class ChatManager implements vscode.Disposable {
   ) {
     for (const s of accounts.list()) this.watch(s);
     this.disposables.push(
-      accounts.onDidCreateSession((s) => this.watch(s)),
+      accounts.onDidCreateSession((s) => {
+        this.watch(s);
+        // Same account id, new session object: the window took over from a closed owner.
+        for (const p of this.panels.values()) {
+          if (p.account.id === s.id && p.account !== s) void p.rebind(s).catch((e) => this.log.warn(`[chat ${p.jid}] ${String(e)}`));
+        }
+      }),
       otr.onDidChange(({ account, contact }) => {
         for (const p of this.panels.values()) {
           if ((!account || p.account.id === account) && (!contact || p.jid === contact)) p.pushOtr();
@@ -162,8 +206,10 @@ export class ChatManager implements vscode.Disposable {
   }
 
   /** Restores a panel after a window reload: the state names the chat, the history comes from disk. */
-  deserialize(panel: vscode.WebviewPanel, state: unknown): void {
+  async deserialize(panel: vscode.WebviewPanel, state: unknown): Promise<void> {
     const st = state as { account?: string; jid?: string } | undefined;
+    // In a follower window (issue 7) the accounts arrive from the owner after activation.
+    if (st?.account && !this.accounts.get(st.account)) await this.accountsLoaded;
     const acc = st?.account ? this.accounts.get(st.account) : undefined;
     if (!acc || typeof st?.jid !== 'string') {
       panel.dispose();
@@ -234,21 +280,38 @@ export class ChatManager implements vscode.Disposable {
 
   private markRead(account: string, jid: string): void {
     if (this.unread.delete(key(account, jid))) this.changed.fire();
+    this.read.fire({ account, jid });
+  }
+
+  /**
+   * Another window showed this chat (issue 7): its messages are read here too. Does not fire
+   * onDidRead, so windows do not echo it back and forth.
+   */
+  clearUnread(account: string, jid: string): void {
+    if (this.unread.delete(key(account, jid))) this.changed.fire();
   }
 
   private watch(s: AccountSession): void {
-    s.on('message', ({ contact, message, incoming }) => {
+    const panel = (contact: string) => {
       const p = this.panels.get(key(s.id, contact));
+      return p && p.account === s ? p : undefined;
+    };
+    s.on('message', (ev) => {
+      const { contact, message, incoming } = ev;
+      const p = panel(contact);
       p?.rpc.notify('message', message);
       if (incoming && !(p && p.panel.visible)) {
         const k = key(s.id, contact);
         this.unread.set(k, (this.unread.get(k) ?? 0) + 1);
         this.changed.fire();
-        void this.notifyIncoming(s, contact, message);
+        if (this.notifyHere(s, ev as { notifyWindow?: string })) void this.notifyIncoming(s, contact, message);
       }
     });
-    s.on('messageStatus', ({ contact, id, status }) => this.panels.get(key(s.id, contact))?.rpc.notify('messageStatus', { id, status }));
-    s.on('chatState', ({ contact, state }) => this.panels.get(key(s.id, contact))?.rpc.notify('theirState', { state }));
+    if (isRemote(s)) s.onOtrChange((contact) => {
+      for (const p of this.panels.values()) if (p.account === s && (!contact || p.jid === contact)) p.pushOtr();
+    });
+    s.on('messageStatus', ({ contact, id, status }) => panel(contact)?.rpc.notify('messageStatus', { id, status }));
+    s.on('chatState', ({ contact, state }) => panel(contact)?.rpc.notify('theirState', { state }));
     const header = () => {
       for (const p of this.panels.values()) if (p.account === s) p.pushHeader();
     };

@@ -56,9 +56,14 @@ export function activate(context: vscode.ExtensionContext): PadlockEntry {
   const timer = setTimeout(() => load(), 0);
   context.subscriptions.push({ dispose: () => clearTimeout(timer) });
 
+  shutdown = () => main?.shutdown() ?? Promise.resolve();
   return { load: async () => load().api };
 }
 
-export function deactivate(): void {
-  // Every connection is closed through context.subscriptions.
+let shutdown: () => Promise<void> = () => Promise.resolve();
+
+export function deactivate(): Promise<void> {
+  // Signs out cleanly before the subscriptions are disposed, so the window taking over the
+  // connections (issue 7) finds the server storing new messages offline for it.
+  return shutdown();
 }

@@ -11,12 +11,15 @@ import type { PresenceShow } from '../shared/protocol';
 import { AccountManager } from './accounts';
 import { ChatManager, plainForNotification } from './chats';
 import { ContactsViewProvider } from './contactsView';
+import { ContextKeys } from './contextKeys';
 import { OtrService } from './otr';
 import { SecurityPage } from './security';
 import { registerShareCommands } from './share';
 import { StatusBar } from './statusBar';
 import { VerifyPanels } from './verify';
 import { RoomsManager, type RoomArg } from './rooms';
+import { InstanceWiring } from './instance';
+import { isRemote } from './remoteSession';
 
 export interface PadlockApi {
   readonly accounts: AccountManager;
@@ -24,6 +27,10 @@ export interface PadlockApi {
   readonly contacts: ContactsViewProvider;
   /** Resolves when stored accounts are loaded and sign-in has been started. */
   readonly ready: Promise<void>;
+  /** The `when`-clause context keys (padlock.hasAccounts, …) as last set. */
+  readonly contextKeys: ContextKeys;
+  /** Which window owns the connections (issue 7). */
+  readonly instance: InstanceWiring;
   /** For the in-host tests' checks that no secret is stored where it must not be. */
   readonly storage: { globalState: vscode.Memento; logUri: vscode.Uri; globalStorageUri: vscode.Uri };
 }
@@ -38,9 +45,32 @@ export interface Main {
   /** Runs a contributed command (the entry bundle registered the ids). */
   run(command: string, args: unknown[]): Promise<unknown>;
   readonly contacts: vscode.WebviewViewProvider;
-  deserializeChat(panel: vscode.WebviewPanel, state: unknown): void;
+  deserializeChat(panel: vscode.WebviewPanel, state: unknown): Promise<void>;
+  /** Signs out cleanly and hands the instance lock on (deactivate). */
+  shutdown(): Promise<void>;
   deserializeRoom(panel: vscode.WebviewPanel, state: unknown): void;
 }
+
+/**
+ * Commands that need this window's own connection, OTR layer or room manager: in a follower
+ * window (issue 7) they are not (yet) carried over the channel, and say so instead of failing
+ * half-way or, for sharing, offering to send in the clear.
+ */
+const OWNER_ONLY = new Set([
+  'padlock.joinRoom',
+  'padlock.createRoom',
+  'padlock.leaveRoom',
+  'padlock.inviteToRoom',
+  'padlock.generateKey',
+  'padlock.exportKey',
+  'padlock.importKey',
+  'padlock.importPidginKeys',
+  'padlock.showSecurity',
+  'padlock.showFingerprints',
+  'padlock.verifyContact',
+  'padlock.shareSelection',
+  'padlock.shareFile',
+]);
 
 export function start(context: vscode.ExtensionContext): Main {
   const channel = vscode.window.createOutputChannel('Padlock Chat', { log: true });
@@ -59,7 +89,8 @@ export function start(context: vscode.ExtensionContext): Main {
   const contacts = new ContactsViewProvider(context.extensionUri, accounts, chats, log);
   const security = new SecurityPage(context.extensionUri, accounts, otr, log);
   const statusBar = new StatusBar(accounts, chats);
-  context.subscriptions.push(channel, accounts, otr, verify, chats, contacts, security, statusBar);
+  const contextKeys = new ContextKeys(accounts, otr);
+  context.subscriptions.push(channel, accounts, otr, verify, chats, contacts, security, statusBar, contextKeys);
   const handlers = new Map<string, (...args: never[]) => unknown>();
 
   // Authorisation requests and answers (Jitsi's "authorization requested" window).
@@ -207,6 +238,12 @@ export function start(context: vscode.ExtensionContext): Main {
   const otrAction = (action: 'start' | 'refresh' | 'end', title: string) => async (arg?: ContactArg) => {
     const target = await pickContact(accounts, arg, title);
     if (!target) return;
+    const remote = target.session;
+    if (isRemote(remote)) {
+      // The OTR instance lives in the window that owns the connection (issue 7).
+      if (action === 'start') chats.open(target.session, target.jid, true);
+      return remote.otrAction(target.jid, `${action}Private`);
+    }
     const layer = otr.layer(target.session.id);
     if (!layer) throw new Error(vscode.l10n.t('Private conversations are not available for {0}.', target.session.jid));
     if (action === 'start') chats.open(target.session, target.jid, true);
@@ -224,6 +261,8 @@ export function start(context: vscode.ExtensionContext): Main {
   const rooms = new RoomsManager(context.extensionUri, accounts, log);
   context.subscriptions.push(rooms);
   contacts.attachRooms(rooms);
+  contextKeys.attachRooms(rooms);
+  contacts.attachOtr(otr);
   cmd('padlock.joinRoom', (arg?: RoomArg) => rooms.joinInteractive(arg));
   cmd('padlock.createRoom', (arg?: RoomArg) => rooms.createInteractive(arg));
   cmd('padlock.leaveRoom', (arg?: RoomArg) => rooms.leaveInteractive(arg));
@@ -232,22 +271,45 @@ export function start(context: vscode.ExtensionContext): Main {
   // -- sharing code (issue 4): padlock.shareSelection, padlock.shareFile -----------------------
   context.subscriptions.push(registerShareCommands(cmd, { context, accounts, otr, chats, rooms, log }));
 
-  const ready = accounts.init().catch((err) => log.error(`init: ${String(err)}`));
+  // Several windows (issue 7): only the window holding the instance lock signs in; the others
+  // show its session through the local channel (src/host/instance.ts).
+  const instance = new InstanceWiring(context, accounts, chats, otr, log);
+  context.subscriptions.push(instance);
+  const ready = instance
+    .start()
+    .then(() => undefined)
+    .catch((err) => log.error(`init: ${String(err)}`));
+  chats.accountsLoaded = ready;
   const api: PadlockApi = {
     accounts,
     chats,
     contacts,
     ready,
+    contextKeys,
+    instance,
     storage: { globalState: context.globalState, logUri: context.logUri, globalStorageUri: context.globalStorageUri },
   };
   return {
     api,
     contacts,
     deserializeChat: (panel, state) => chats.deserialize(panel, state),
+    async shutdown() {
+      // Closing the streams cleanly (RFC 6120 §4.4) makes the server store what arrives next
+      // offline for the window that takes over; a dropped TCP connection would leave the
+      // session hibernating under XEP-0198 and messages waiting there instead.
+      await Promise.race([Promise.all(accounts.list().map((s) => (isRemote(s) ? undefined : s.stop().catch(() => undefined)))), new Promise((r) => setTimeout(r, 1500))]);
+      instance.dispose();
+    },
     deserializeRoom: (panel, state) => rooms.deserialize(panel, state),
     async run(id, args) {
       const fn = handlers.get(id);
-      if (!fn) throw new Error(`Padlock has no command ${id}.`);
+      if (!fn) throw new Error(vscode.l10n.t('Padlock has no command {0}.', id));
+      if (accounts.isFollower && OWNER_ONLY.has(id)) {
+        void vscode.window.showInformationMessage(
+          vscode.l10n.t('Another VS Code window is connected to your accounts; this one shows its contacts and chats. Group chat, keys, authentication and sharing code work in that window.'),
+        );
+        return undefined;
+      }
       try {
         return await fn(...(args as never[]));
       } catch (err) {

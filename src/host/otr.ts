@@ -14,6 +14,7 @@ import { isPrivate, type OtrPolicy, type OtrState } from '../core/otr/policy';
 import type { KeyStore, KnownFingerprint, TagStore, TrustStore } from '../core/otr/stores';
 import type { OtrView } from '../shared/protocol';
 import type { AccountManager } from './accounts';
+import { isRemote } from './remoteSession';
 
 const TRUST_KEY = 'padlock.otr.fingerprints';
 const TAGS_KEY = 'padlock.otr.instanceTags';
@@ -117,6 +118,8 @@ export class OtrService implements vscode.Disposable {
   }
 
   private attach(s: AccountSession): void {
+    // A follower window's view of an account (issue 7): its OTR instance lives in the owner.
+    if (isRemote(s)) return;
     const layer = new OtrLayer({
       account: s,
       keys: this.keys,

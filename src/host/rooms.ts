@@ -37,6 +37,7 @@ import {
   roomValidators,
 } from '../shared/protocol';
 import type { AccountManager } from './accounts';
+import { isRemote } from './remoteSession';
 import { plainForNotification } from './chats';
 import { localRoots, webviewHtml } from './html';
 import { WebviewRpc } from './rpc';
@@ -174,7 +175,8 @@ export class RoomsManager implements vscode.Disposable {
   // -- per session -----------------------------------------------------------------------------
 
   private attach(s: AccountSession): void {
-    if (this.mucs.has(s.id)) return;
+    // A follower window's view of an account (issue 7) has no connection to join rooms with.
+    if (this.mucs.has(s.id) || isRemote(s)) return;
     const m = new MucManager(s, { logger: this.log, history: this.accounts.history, bookmarks: 'auto', autojoin: true });
     this.mucs.set(s.id, m);
     const panel = (room: string) => this.panels.get(key(s.id, room));
@@ -436,12 +438,12 @@ export class RoomsManager implements vscode.Disposable {
     const name = plainForNotification(room, 120);
     if (error.kind === 'conflict' || error.kind === 'nickRejected') {
       const other = vscode.l10n.t('Choose Another Nickname…');
-      if ((await vscode.window.showWarningMessage(`${name}: ${error.message}`, other)) !== other) return;
+      if ((await vscode.window.showWarningMessage(vscode.l10n.t('{0}: {1}', name, error.message), other)) !== other) return;
       const nick = await askNick(`${st.nick}_`);
       if (nick) await this.joinRoom(s, room, nick);
     } else if (error.kind === 'password') {
       const enter = vscode.l10n.t('Enter Password…');
-      if ((await vscode.window.showWarningMessage(`${name}: ${error.message}`, enter)) !== enter) return;
+      if ((await vscode.window.showWarningMessage(vscode.l10n.t('{0}: {1}', name, error.message), enter)) !== enter) return;
       const pw = await vscode.window.showInputBox({ title: vscode.l10n.t('Password for {0}', room), password: true, ignoreFocusOut: true });
       if (pw) await this.joinRoom(s, room, undefined, pw);
     }
