@@ -54,6 +54,8 @@ export interface ChatLayer {
   decode(contact: string, fromFull: string, body: string): Promise<{ text: string; encrypted?: boolean } | null>;
   /** A message written now can only go out encrypted (private, or held until it can be). */
   willEncrypt?(contact: string): boolean;
+  /** The contact sent available presence (e.g. ask again for a private conversation). */
+  contactAvailable?(contact: string): void;
 }
 
 interface AccountEvents {
@@ -284,12 +286,18 @@ export class AccountSession extends Emitter<AccountEvents> {
     if (opts.requirePrivate && !this.layer?.willEncrypt) throw new Error('Private conversations are not available for this account.');
     const priv = opts.requirePrivate === true || (this.layer?.willEncrypt?.(contact) ?? false);
     const message: MessageView = { id: randomUUID(), direction: 'out', text, ts: Date.now(), status: 'queued', ...(priv ? { private: true } : {}) };
-    if (!priv || this.logsPrivate()) await this.deps.history.append(this.id, contact, message);
-    else this.transcript.add(contact, message);
+    // The history write is started, not awaited, before the message is queued and sent: it
+    // runs beside the network send (the queue holds the message until acknowledged, and
+    // `history()` waits for pending writes, so a panel opened meanwhile still shows it). We
+    // still wait for it before returning (callers may read the history next). A failed write
+    // is logged, as on receive: the message is already on its way and in the queue.
+    const written = !priv || this.logsPrivate() ? this.deps.history.append(this.id, contact, message).catch((e) => this.log.error(`history: ${String(e)}`)) : undefined;
+    if (!written) this.transcript.add(contact, message);
     this.emit('message', { contact, message, incoming: false });
     // Private plaintext never goes to the queue file on disk.
     this.queue.enqueue({ id: message.id, to: contact, text, ts: message.ts, persist: !priv && (opts.persist ?? true), ...(opts.requirePrivate ? { requirePrivate: true } : {}) });
     void this.flush();
+    await written;
     return message;
   }
 
@@ -476,6 +484,8 @@ export class AccountSession extends Emitter<AccountEvents> {
   }
 
   private onPresence(el: Element): void {
+    const from = typeof el.attrs.from === 'string' ? el.attrs.from : '';
+    const wasOffline = !!from && this.roster.aggregate(bareJid(from)).show === 'offline';
     const ev = this.roster.applyPresence(el, this.jid);
     switch (ev.kind) {
       case 'subscribe':
@@ -494,6 +504,8 @@ export class AccountSession extends Emitter<AccountEvents> {
       case 'available':
         // RFC 6121 §5.1: a presence change unlocks the conversation.
         if (this.locked.get(ev.jid) && this.locked.get(ev.jid) !== ev.resource) this.locked.delete(ev.jid);
+        // Coming online (not a status change): the layer may have something waiting for them.
+        if (wasOffline) this.layer?.contactAvailable?.(ev.jid);
         break;
       default:
         break;
@@ -562,7 +574,9 @@ export class AccountSession extends Emitter<AccountEvents> {
       ts: m.delayedTs ?? Date.now(),
       ...(priv ? { private: true } : {}),
     };
-    if (!priv || this.logsPrivate()) await this.deps.history.append(this.id, contact, message).catch((e) => this.log.error(`history: ${String(e)}`));
+    // Written in the background: the message is shown at once (`history()` waits for pending
+    // writes, so a panel opened meanwhile still has it).
+    if (!priv || this.logsPrivate()) void this.deps.history.append(this.id, contact, message).catch((e) => this.log.error(`history: ${String(e)}`));
     else this.transcript.add(contact, message);
     this.emit('message', { contact, message, incoming: true });
     if (!m.chatState) this.emit('chatState', { contact, state: undefined });

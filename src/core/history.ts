@@ -7,7 +7,7 @@
  * are not portable in file names.
  */
 import { createHash } from 'node:crypto';
-import { promises as fs } from 'node:fs';
+import { existsSync, promises as fs } from 'node:fs';
 import path from 'node:path';
 import type { MessageStatus, MessageView } from '../shared/protocol';
 
@@ -15,8 +15,10 @@ type Line = MessageView | { u: string; status: MessageStatus };
 
 export class HistoryStore {
   private chains = new Map<string, Promise<void>>();
-  /** Files whose last byte we have checked in this process (see `write`). */
-  private readonly checked = new Set<string>();
+  /** Open append handles by file, least recently used first (see `write`). */
+  private readonly handles = new Map<string, fs.FileHandle>();
+  /** Per file, the records waiting for the write in flight to finish (see `write`). */
+  private readonly batches = new Map<string, { data: string[]; done: Promise<void> }>();
 
   constructor(readonly dir: string) {}
 
@@ -76,36 +78,55 @@ export class HistoryStore {
   async clear(account: string, contact: string): Promise<void> {
     const file = this.fileFor(account, contact);
     await this.chains.get(file);
+    const fh = this.handles.get(file);
+    this.handles.delete(file);
+    await fh?.close().catch(() => {});
     await fs.rm(file, { force: true });
-    this.checked.delete(file);
+  }
+
+  /** Closes the open append handles (after pending writes); the store stays usable. */
+  async close(): Promise<void> {
+    await this.flush();
+    const open = [...this.handles.values()];
+    this.handles.clear();
+    await Promise.all(open.map((fh) => fh.close().catch(() => {})));
   }
 
   private write(account: string, contact: string, data: string): Promise<void> {
     const file = this.fileFor(account, contact);
+    // Records that arrive while a write to the same file is in flight go out together in the
+    // next one (a message and its status updates: one write instead of three).
+    const open = this.batches.get(file);
+    if (open) {
+      open.data.push(data);
+      return open.done;
+    }
+    const batch: { data: string[]; done: Promise<void> } = { data: [data], done: Promise.resolve() };
+    this.batches.set(file, batch);
     const prev = this.chains.get(file) ?? Promise.resolve();
     const next = prev.then(async () => {
-      const append = (text: string) => fs.appendFile(file, text, { encoding: 'utf8', mode: 0o600 });
-      const mkdir = () => fs.mkdir(path.dirname(file), { recursive: true, mode: 0o700 });
-      let prefix = '';
-      if (!this.checked.has(file)) {
-        await mkdir();
-        // A crash may have left a torn last line; start on a new line so this record is not
-        // glued to it (the torn line is skipped on load, this one must not be).
-        if (!(await endsWithNewline(file))) prefix = '\n';
-        this.checked.add(file);
-        await append(prefix + data);
-        return;
+      if (this.batches.get(file) === batch) this.batches.delete(file);
+      const text = batch.data.join('');
+      // One append-mode handle per conversation file, kept open: an append is then one
+      // write() (one thread-pool hop) instead of open + write + close (+ mkdir). This is on
+      // the path of every message shown (bench/xmpp.ts, docs/benchmarks.md).
+      let fh = this.handles.get(file);
+      // The file (or its folder) was deleted behind our back: an open handle would write into
+      // the unlinked file and lose the record. A stat is a few microseconds on the main
+      // thread, cheaper than another round through the thread pool.
+      if (fh && !existsSync(file)) {
+        this.handles.delete(file);
+        void fh.close().catch(() => {});
+        fh = undefined;
       }
-      // The directory was made for this file before: no mkdir per message (it is on the
-      // path of every message shown, bench/xmpp.ts). If it was removed meanwhile, make it again.
-      try {
-        await append(data);
-      } catch (err) {
-        if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
-        await mkdir();
-        await append(data);
+      if (!fh) fh = await this.openForAppend(file);
+      else {
+        this.handles.delete(file); // re-insert: the map's order is least recently used first
+        this.handles.set(file, fh);
       }
+      await fh.write(text);
     });
+    batch.done = next;
     const settled = next.catch(() => {});
     this.chains.set(file, settled);
     void settled.then(() => {
@@ -113,7 +134,34 @@ export class HistoryStore {
     });
     return next;
   }
+
+  /** Opens (creating folder and file) for appending; registers the handle; bounded LRU. */
+  private async openForAppend(file: string): Promise<fs.FileHandle> {
+    await fs.mkdir(path.dirname(file), { recursive: true, mode: 0o700 });
+    // A crash may have left a torn last line; start on a new line so the next record is not
+    // glued to it (the torn line is skipped on load, the new one must not be).
+    const torn = !(await endsWithNewline(file));
+    const fh = await fs.open(file, 'a', 0o600);
+    try {
+      if (torn) await fh.write('\n');
+    } catch (err) {
+      await fh.close().catch(() => {});
+      throw err;
+    }
+    this.handles.set(file, fh);
+    // Bounded: close the least recently used handles whose files have no write pending.
+    for (const [f, h] of this.handles) {
+      if (this.handles.size <= MAX_OPEN_HANDLES) break;
+      if (f === file || this.chains.has(f)) continue;
+      this.handles.delete(f);
+      void h.close().catch(() => {});
+    }
+    return fh;
+  }
 }
+
+/** Conversations whose history file stays open for appending (file descriptors are cheap, not free). */
+const MAX_OPEN_HANDLES = 32;
 
 /** True for a missing or empty file, or one whose last byte is a newline. */
 async function endsWithNewline(file: string): Promise<boolean> {

@@ -8,9 +8,15 @@ export interface Logger {
   warn(msg: string): void;
   error(msg: string): void;
   debug(msg: string): void;
+  /**
+   * Whether debug lines are written now (the user can change the level at any time). Callers
+   * check it before building an expensive line (a serialised stanza per message); a logger
+   * without it is treated as writing debug lines.
+   */
+  debugEnabled?(): boolean;
 }
 
-export const nullLogger: Logger = { info() {}, warn() {}, error() {}, debug() {} };
+export const nullLogger: Logger = { info() {}, warn() {}, error() {}, debug() {}, debugEnabled: () => false };
 
 export function consoleLogger(prefix = ''): Logger {
   return {
@@ -18,6 +24,7 @@ export function consoleLogger(prefix = ''): Logger {
     warn: (m) => console.warn(prefix + m),
     error: (m) => console.error(prefix + m),
     debug: () => {},
+    debugEnabled: () => false,
   };
 }
 

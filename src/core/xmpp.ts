@@ -103,8 +103,11 @@ export class XmppConnection extends Emitter<ConnectionEvents> {
       s?.setNoDelay?.(true);
     });
     this.xmpp.on('stanza', (el: Element) => this.emit('stanza', el));
-    this.xmpp.on('element', (el: Element) => this.log.debug(`[${this.jid}] <- ${clip(redact(el.toString()), 2000)}`));
-    this.xmpp.on('send', (el: Element) => this.log.debug(`[${this.jid}] -> ${clip(redact(el.toString()), 2000)}`));
+    // Serialising and redacting every stanza costs more than the rest of a message's path
+    // (bench/xmpp.ts profile): only when debug lines are actually written.
+    const debugOn = () => this.log.debugEnabled?.() ?? true;
+    this.xmpp.on('element', (el: Element) => debugOn() && this.log.debug(`[${this.jid}] <- ${clip(redact(el.toString()), 2000)}`));
+    this.xmpp.on('send', (el: Element) => debugOn() && this.log.debug(`[${this.jid}] -> ${clip(redact(el.toString()), 2000)}`));
     this.xmpp.on('disconnect', () => this.onDisconnect());
     const sm = this.xmpp.streamManagement;
     sm.on('ack', (stanza: Element) => stanza.attrs.id && this.emit('acked', String(stanza.attrs.id)));

@@ -278,7 +278,7 @@ export class AccountManager implements vscode.Disposable {
     const who = s.jid;
     if (e.kind === 'auth') {
       const again = vscode.l10n.t('Enter Password');
-      const pick = await vscode.window.showErrorMessage(`${who}: ${e.message}`, again);
+      const pick = await vscode.window.showErrorMessage(vscode.l10n.t('{0}: {1}', who, e.message), again);
       if (pick === again) {
         const pw = await this.askPassword(who);
         if (pw) {
@@ -291,7 +291,7 @@ export class AccountManager implements vscode.Disposable {
     } else if (e.kind === 'network') {
       void vscode.window.showWarningMessage(vscode.l10n.t('{0}: {1} Padlock keeps trying in the background.', who, e.message));
     } else {
-      void vscode.window.showErrorMessage(`${who}: ${e.message}`);
+      void vscode.window.showErrorMessage(vscode.l10n.t('{0}: {1}', who, e.message));
     }
   }
 

@@ -67,9 +67,9 @@ class ChatPanel implements vscode.Disposable {
             return acc.otrAction(this.jid, action);
           }
           const layer = this.otr.layer(this.account.id);
-          if (!layer) throw new Error('Private conversations are not available for this account.');
+          if (!layer) throw new Error(vscode.l10n.t('Private conversations are not available for this account.'));
           if (action === 'authenticate') return this.onAuthenticate();
-          if (this.account.state !== 'online') throw new Error(`${this.account.jid} is not signed in.`);
+          if (this.account.state !== 'online') throw new Error(vscode.l10n.t('{0} is not signed in.', this.account.jid));
           if (action === 'startPrivate') await layer.start(this.jid);
           else if (action === 'refreshPrivate') await layer.refresh(this.jid);
           else await layer.end(this.jid);
@@ -82,7 +82,7 @@ class ChatPanel implements vscode.Disposable {
         codeAction: async ({ messageId, block, action }) => {
           // History includes this session's private messages (kept in memory, not on disk).
           const text = (await this.account.history(this.jid, HISTORY_LIMIT)).find((m) => m.id === messageId)?.text;
-          if (text === undefined) throw new Error('That message is no longer available.');
+          if (text === undefined) throw new Error(vscode.l10n.t('That message is no longer available.'));
           await runCodeAction(text, block, action);
         },
       },

@@ -10,6 +10,7 @@ import type { ChatManager } from './chats';
 import { localRoots, webviewHtml } from './html';
 import type { Logger } from '../core/log';
 import { WebviewRpc } from './rpc';
+import type { OtrService } from './otr';
 import type { RoomsManager } from './rooms';
 
 export const CONTACTS_VIEW_ID = 'padlock.contacts';
@@ -20,6 +21,7 @@ export class ContactsViewProvider implements vscode.WebviewViewProvider, vscode.
   private scheduled = false;
   private readonly disposables: vscode.Disposable[] = [];
   private rooms?: RoomsManager;
+  private otr?: OtrService;
 
   constructor(
     private readonly extensionUri: vscode.Uri,
@@ -37,6 +39,13 @@ export class ContactsViewProvider implements vscode.WebviewViewProvider, vscode.
     this.schedule();
   }
 
+  /** Private conversations: a pending verification request shows on its contact. */
+  attachOtr(otr: OtrService): void {
+    this.otr = otr;
+    this.disposables.push(otr.onDidChange(({ smp }) => smp && this.schedule()));
+    this.schedule();
+  }
+
   resolveWebviewView(view: vscode.WebviewView): void {
     this.view = view;
     view.webview.options = { enableScripts: true, localResourceRoots: localRoots(this.extensionUri) };
@@ -48,7 +57,7 @@ export class ContactsViewProvider implements vscode.WebviewViewProvider, vscode.
         ready: () => this.state(),
         openChat: ({ account, jid }) => {
           const s = this.accounts.get(account);
-          if (!s) throw new Error('Unknown account.');
+          if (!s) throw new Error(vscode.l10n.t('Unknown account.'));
           this.chats.open(s, jid);
         },
         addAccount: () => void vscode.commands.executeCommand('padlock.addAccount'),
@@ -62,17 +71,21 @@ export class ContactsViewProvider implements vscode.WebviewViewProvider, vscode.
             move: 'padlock.moveContact',
             remove: 'padlock.removeContact',
             rerequest: 'padlock.rerequestAuthorization',
+            startPrivate: 'padlock.startPrivate',
+            refreshPrivate: 'padlock.refreshPrivate',
+            endPrivate: 'padlock.endPrivate',
+            authenticate: 'padlock.verifyContact',
           }[action];
           await vscode.commands.executeCommand(command, { account, jid });
         },
         answerRequest: async ({ account, jid, answer }) => {
           const s = this.accounts.get(account);
-          if (!s) throw new Error('Unknown account.');
+          if (!s) throw new Error(vscode.l10n.t('Unknown account.'));
           await s.answerRequest(jid, answer);
         },
         roomAction: async ({ account, jid, action }) => {
           const s = this.accounts.get(account);
-          if (!s || !this.rooms) throw new Error('Unknown account.');
+          if (!s || !this.rooms) throw new Error(vscode.l10n.t('Unknown account.'));
           if (action === 'open') return this.rooms.open(s, jid ?? '');
           const command = { join: 'padlock.joinRoom', create: 'padlock.createRoom', leave: 'padlock.leaveRoom', invite: 'padlock.inviteToRoom' }[action];
           await vscode.commands.executeCommand(command, { account, jid });
@@ -81,7 +94,7 @@ export class ContactsViewProvider implements vscode.WebviewViewProvider, vscode.
       (m) => this.log.warn(`[contacts] ${m}`),
       new Set(['state']),
     );
-    view.webview.html = webviewHtml(view.webview, this.extensionUri, 'contacts', 'Padlock Contacts');
+    view.webview.html = webviewHtml(view.webview, this.extensionUri, 'contacts', vscode.l10n.t('Padlock Contacts'));
     view.onDidDispose(() => {
       this.rpc?.dispose();
       this.rpc = undefined;
@@ -99,7 +112,9 @@ export class ContactsViewProvider implements vscode.WebviewViewProvider, vscode.
         error: s.error?.message,
         presence: s.presence.show,
         status: s.presence.status,
-        contacts: [...s.roster.contactViews((jid) => this.chats.unreadFor(s.id, jid)), ...this.strangers(s)],
+        contacts: [...s.roster.contactViews((jid) => this.chats.unreadFor(s.id, jid)), ...this.strangers(s)].map((c) =>
+          this.otr?.view(s, c.jid).smp?.waitingForUs ? { ...c, verifyRequest: true } : c,
+        ),
         requests: s.roster.requestViews(),
         queued: s.queue.size,
         rooms: this.rooms?.roomViews(s.id) ?? [],
@@ -142,7 +157,10 @@ export class ContactsViewProvider implements vscode.WebviewViewProvider, vscode.
   private updateBadge(): void {
     if (!this.view) return;
     const n = this.chats.totalUnread() + (this.rooms?.totalUnread() ?? 0);
-    this.view.badge = n ? { value: n, tooltip: vscode.l10n.t('{0} unread messages', n) } : undefined;
+    // Not `undefined` when all is read: VS Code's webview view pane (1.100) never clears the
+    // activity-bar badge for undefined (fixed upstream by microsoft/vscode#331019); a badge of
+    // 0 is hidden by the activity bar and works in every version.
+    this.view.badge = n ? { value: n, tooltip: vscode.l10n.t('{0} unread messages', n) } : { value: 0, tooltip: '' };
   }
 
   dispose(): void {

@@ -39,7 +39,7 @@ interface Hello {
 
 type P = Record<string, unknown>;
 const str = (v: unknown, what: string): string => {
-  if (typeof v !== 'string' || !v || v.length > 3071) throw new Error(`bad ${what}`);
+  if (typeof v !== 'string' || !v || v.length > 3071) throw new Error(vscode.l10n.t('Invalid {0} in a request from another window.', what));
   return v;
 };
 const CONTACT_OPS = new Set(['addContact', 'requestAuthorization', 'renameContact', 'moveContact', 'removeContact', 'answerRequest']);
@@ -303,7 +303,7 @@ export class InstanceWiring implements vscode.Disposable {
       }
       case 'contact': {
         const op = str(p.op, 'op');
-        if (!CONTACT_OPS.has(op) || !Array.isArray(p.args)) throw new Error('bad contact operation');
+        if (!CONTACT_OPS.has(op) || !Array.isArray(p.args)) throw new Error(vscode.l10n.t('Invalid {0} in a request from another window.', 'op'));
         const s = this.session(p) as unknown as Record<string, (...a: unknown[]) => Promise<void>>;
         return s[op](...p.args.map((a) => (typeof a === 'string' || a === undefined || a === null ? a ?? undefined : String(a))));
       }
@@ -311,19 +311,19 @@ export class InstanceWiring implements vscode.Disposable {
         const s = this.session(p);
         const layer = this.otr.layer(s.id);
         if (!layer) throw new Error(vscode.l10n.t('Private conversations are not available for {0}.', s.jid));
-        if (s.state !== 'online') throw new Error(`${s.jid} is not signed in.`);
+        if (s.state !== 'online') throw new Error(vscode.l10n.t('{0} is not signed in.', s.jid));
         const jid = bareJid(str(p.jid, 'jid'));
         const action = str(p.action, 'action');
         if (action === 'startPrivate') return layer.start(jid);
         if (action === 'refreshPrivate') return layer.refresh(jid);
         if (action === 'endPrivate') return layer.end(jid);
-        throw new Error('bad OTR action');
+        throw new Error(vscode.l10n.t('Invalid {0} in a request from another window.', 'action'));
       }
       case 'otrView':
         return this.otr.view(this.session(p), bareJid(str(p.jid, 'jid')));
       case 'otrPolicy': {
         const policy = str(p.policy, 'policy');
-        if (!['default', 'manual', 'opportunistic', 'required'].includes(policy)) throw new Error('bad policy');
+        if (!['default', 'manual', 'opportunistic', 'required'].includes(policy)) throw new Error(vscode.l10n.t('Invalid {0} in a request from another window.', 'policy'));
         return this.otr.setContactPolicy(this.session(p), bareJid(str(p.jid, 'jid')), policy === 'default' ? undefined : (policy as OtrPolicy));
       }
       case 'addAccount': {
@@ -342,7 +342,7 @@ export class InstanceWiring implements vscode.Disposable {
       case 'removeAccount':
         return this.accounts.removeAccount(this.session(p).id);
       default:
-        throw new Error(`unknown method ${method}`);
+        throw new Error(vscode.l10n.t('Invalid {0} in a request from another window.', 'method'));
     }
   }
 

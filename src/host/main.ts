@@ -11,6 +11,7 @@ import type { PresenceShow } from '../shared/protocol';
 import { AccountManager } from './accounts';
 import { ChatManager, plainForNotification } from './chats';
 import { ContactsViewProvider } from './contactsView';
+import { ContextKeys } from './contextKeys';
 import { OtrService } from './otr';
 import { SecurityPage } from './security';
 import { registerShareCommands } from './share';
@@ -28,6 +29,8 @@ export interface PadlockApi {
   readonly ready: Promise<void>;
   /** Which window owns the connections (issue 7). */
   readonly instance: InstanceWiring;
+  /** The `when`-clause context keys (padlock.hasAccounts, …) as last set. */
+  readonly contextKeys: ContextKeys;
   /** For the in-host tests' checks that no secret is stored where it must not be. */
   readonly storage: { globalState: vscode.Memento; logUri: vscode.Uri; globalStorageUri: vscode.Uri };
 }
@@ -76,6 +79,7 @@ export function start(context: vscode.ExtensionContext): Main {
     warn: (m) => channel.warn(m),
     error: (m) => channel.error(m),
     debug: (m) => channel.debug(m),
+    debugEnabled: () => channel.logLevel !== vscode.LogLevel.Off && channel.logLevel <= vscode.LogLevel.Debug,
   };
   const accounts = new AccountManager(context, log);
   // Created before accounts.init() so every session gets its OTR layer.
@@ -85,7 +89,8 @@ export function start(context: vscode.ExtensionContext): Main {
   const contacts = new ContactsViewProvider(context.extensionUri, accounts, chats, log);
   const security = new SecurityPage(context.extensionUri, accounts, otr, log);
   const statusBar = new StatusBar(accounts, chats);
-  context.subscriptions.push(channel, accounts, otr, verify, chats, contacts, security, statusBar);
+  const contextKeys = new ContextKeys(accounts, otr);
+  context.subscriptions.push(channel, accounts, otr, verify, chats, contacts, security, statusBar, contextKeys);
   const handlers = new Map<string, (...args: never[]) => unknown>();
 
   // Authorisation requests and answers (Jitsi's "authorization requested" window).
@@ -256,6 +261,8 @@ export function start(context: vscode.ExtensionContext): Main {
   const rooms = new RoomsManager(context.extensionUri, accounts, log);
   context.subscriptions.push(rooms);
   contacts.attachRooms(rooms);
+  contextKeys.attachRooms(rooms);
+  contacts.attachOtr(otr);
   cmd('padlock.joinRoom', (arg?: RoomArg) => rooms.joinInteractive(arg));
   cmd('padlock.createRoom', (arg?: RoomArg) => rooms.createInteractive(arg));
   cmd('padlock.leaveRoom', (arg?: RoomArg) => rooms.leaveInteractive(arg));
@@ -279,6 +286,7 @@ export function start(context: vscode.ExtensionContext): Main {
     contacts,
     ready,
     instance,
+    contextKeys,
     storage: { globalState: context.globalState, logUri: context.logUri, globalStorageUri: context.globalStorageUri },
   };
   return {
@@ -295,7 +303,7 @@ export function start(context: vscode.ExtensionContext): Main {
     deserializeRoom: (panel, state) => rooms.deserialize(panel, state),
     async run(id, args) {
       const fn = handlers.get(id);
-      if (!fn) throw new Error(`Padlock has no command ${id}.`);
+      if (!fn) throw new Error(vscode.l10n.t('Padlock has no command {0}.', id));
       if (accounts.isFollower && OWNER_ONLY.has(id)) {
         void vscode.window.showInformationMessage(
           vscode.l10n.t('Another VS Code window is connected to your accounts; this one shows its contacts and chats. Group chat, keys, authentication and sharing code work in that window.'),

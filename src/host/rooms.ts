@@ -438,12 +438,12 @@ export class RoomsManager implements vscode.Disposable {
     const name = plainForNotification(room, 120);
     if (error.kind === 'conflict' || error.kind === 'nickRejected') {
       const other = vscode.l10n.t('Choose Another Nickname…');
-      if ((await vscode.window.showWarningMessage(`${name}: ${error.message}`, other)) !== other) return;
+      if ((await vscode.window.showWarningMessage(vscode.l10n.t('{0}: {1}', name, error.message), other)) !== other) return;
       const nick = await askNick(`${st.nick}_`);
       if (nick) await this.joinRoom(s, room, nick);
     } else if (error.kind === 'password') {
       const enter = vscode.l10n.t('Enter Password…');
-      if ((await vscode.window.showWarningMessage(`${name}: ${error.message}`, enter)) !== enter) return;
+      if ((await vscode.window.showWarningMessage(vscode.l10n.t('{0}: {1}', name, error.message), enter)) !== enter) return;
       const pw = await vscode.window.showInputBox({ title: vscode.l10n.t('Password for {0}', room), password: true, ignoreFocusOut: true });
       if (pw) await this.joinRoom(s, room, undefined, pw);
     }

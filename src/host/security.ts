@@ -88,7 +88,7 @@ export class SecurityPage implements vscode.Disposable {
       (m) => this.log.warn(`[security] ${m}`),
       new Set(['state']),
     );
-    panel.webview.html = webviewHtml(panel.webview, this.extensionUri, 'security', 'Padlock: Security');
+    panel.webview.html = webviewHtml(panel.webview, this.extensionUri, 'security', vscode.l10n.t('Padlock: Security'));
     panel.onDidDispose(() => {
       this.rpc?.dispose();
       this.rpc = undefined;

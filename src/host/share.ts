@@ -466,7 +466,7 @@ async function askPlaintext(session: AccountSession, jid: string, body: string, 
  */
 export async function runCodeAction(text: string, index: number, action: CodeAction): Promise<void> {
   const block = findCodeBlocks(text)[index];
-  if (!block) throw new Error('That code block does not exist.');
+  if (!block) throw new Error(vscode.l10n.t('That code block does not exist.'));
   const code = block.code;
   switch (action) {
     case 'copy':

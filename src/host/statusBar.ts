@@ -42,9 +42,10 @@ export class StatusBar implements vscode.Disposable {
     this.item.text = `$(${icon}) Padlock${unread ? ` $(mail) ${unread}` : ''}`;
     const md = new vscode.MarkdownString(undefined, true);
     md.isTrusted = false;
-    md.appendMarkdown(`**Padlock Chat**\n\n`);
+    md.appendMarkdown(`**${vscode.l10n.t('Padlock Chat')}**\n\n`);
     for (const s of list) {
-      md.appendText(`${s.jid}: ${describe(s.state)}${s.error && s.state !== 'online' ? ` (${s.error.message})` : ''}${s.queue.size ? `, ${s.queue.size} queued` : ''}\n`);
+      const detail = s.error && s.state !== 'online' ? vscode.l10n.t('{0} ({1})', describe(s.state), s.error.message) : describe(s.state);
+      md.appendText(`${s.jid}: ${s.queue.size ? vscode.l10n.t('{0}, {1} queued', detail, s.queue.size) : detail}\n`);
       md.appendMarkdown('\n');
     }
     if (unread) md.appendText(vscode.l10n.t('{0} unread', unread));

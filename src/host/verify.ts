@@ -33,7 +33,7 @@ class VerifyPanel {
   ) {
     const layer = () => {
       const l = otr.layer(account.id);
-      if (!l) throw new Error('Private conversations are not available for this account.');
+      if (!l) throw new Error(vscode.l10n.t('Private conversations are not available for this account.'));
       return l;
     };
     this.rpc = new WebviewRpc<VerifyRequests, VerifyNotifications>(
@@ -62,7 +62,7 @@ class VerifyPanel {
         setVerified: async ({ verified }) => {
           const fp = layer().theirFingerprint(jid);
           const hex = fp ? normalizeFingerprint(fp) : undefined;
-          if (!hex) throw new Error('There is no fingerprint to verify: start a private conversation first.');
+          if (!hex) throw new Error(vscode.l10n.t('There is no fingerprint to verify: start a private conversation first.'));
           await layer().setVerified(jid, hex, verified);
           this.push();
         },
@@ -102,7 +102,7 @@ class VerifyPanel {
       this.result = undefined;
     } else {
       if (e.kind !== 'inProgress') this.incoming = undefined;
-      this.result = { kind: e.kind, initiatedBy: e.initiatedBy, ...(e.abortedBy ? { by: e.abortedBy } : {}) };
+      this.result = { kind: e.kind, initiatedBy: e.initiatedBy, ...(e.abortedBy ? { by: e.abortedBy } : {}), ...(e.question ? { question: true } : {}) };
     }
     this.push();
   }

@@ -54,6 +54,11 @@ export interface ContactView {
   /** They denied our request (presence type="unsubscribed" while pending). */
   denied: boolean;
   unread: number;
+  /**
+   * They asked us to authenticate (OTR v3 SMP, a question or a shared secret) and we have not
+   * answered: the tree keeps it answerable after the dialog or notification is gone.
+   */
+  verifyRequest?: boolean;
 }
 
 export interface AuthRequestView {
@@ -149,7 +154,11 @@ export interface VerifyState {
   /** Set when they asked us (SMP): the dialog opens on the answering side. */
   incoming?: { question?: string };
   /** Last SMP outcome shown in the dialog. */
-  result?: { kind: 'inProgress' | 'succeeded' | 'failed' | 'aborted'; initiatedBy: 'us' | 'them'; by?: 'us' | 'them' };
+  /**
+   * The last SMP run. `question`: it was asked with a question (then a success started by them
+   * authenticates us to them, not them to us, as in pidgin-otr).
+   */
+  result?: { kind: 'inProgress' | 'succeeded' | 'failed' | 'aborted'; initiatedBy: 'us' | 'them'; by?: 'us' | 'them'; question?: boolean };
 }
 
 export type VerifyRequests = {
@@ -242,7 +251,7 @@ export type ContactsRequests = {
   roomAction: { params: { account: string; jid?: string; action: RoomTreeAction }; result: void };
 };
 
-export type ContactAction = 'message' | 'rename' | 'move' | 'remove' | 'rerequest';
+export type ContactAction = 'message' | 'rename' | 'move' | 'remove' | 'rerequest' | 'startPrivate' | 'refreshPrivate' | 'endPrivate' | 'authenticate';
 
 /** Group chat actions from the contact tree (issue 6). `jid` names the room, when there is one. */
 export type RoomTreeAction = 'open' | 'join' | 'create' | 'leave' | 'invite';
@@ -326,7 +335,7 @@ const none: Validator = (p) => (p === undefined || isObj(p) ? undefined : 'param
 const accountJid: Validator = (p) => (isObj(p) ? str(p, 'account', 256) ?? str(p, 'jid', MAX_JID) : 'params must be an object');
 const accountOnly: Validator = (p) => (isObj(p) ? str(p, 'account', 256) : 'params must be an object');
 
-export const CONTACT_ACTIONS: readonly ContactAction[] = ['message', 'rename', 'move', 'remove', 'rerequest'];
+export const CONTACT_ACTIONS: readonly ContactAction[] = ['message', 'rename', 'move', 'remove', 'rerequest', 'startPrivate', 'refreshPrivate', 'endPrivate', 'authenticate'];
 export const CHAT_STATES: readonly ChatState[] = ['active', 'composing', 'paused', 'inactive', 'gone'];
 
 export const contactsValidators: { [M in keyof ContactsRequests]: Validator } = {

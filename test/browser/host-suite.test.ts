@@ -13,12 +13,18 @@
  *   PADLOCK_PROVISION_FILE  accounts to sign in to at activation (test/support/provision.ts)
  *   PADLOCK_TEST_SERVER     JSON { host, port, domain, caFile } of the Prosody under test
  *   PADLOCK_TEST_GREP       optional mocha grep (set by scripts/test.mjs --grep)
+ *
+ * Keyboard for in-host tests: the extension host has no keyboard, so a host test that wants to
+ * answer a quick pick "by keyboard" logs `PADLOCK_KEYS {"title": T, "keys": [...]}` (see
+ * test/host/keys.ts); this runner waits until the workbench shows a quick input titled T and
+ * presses the keys in Chromium (a key name for page.keyboard.press, or {"type": text}).
  */
 import assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
+import type { Page } from 'playwright-core';
 import { launchBrowser } from '../support/browser';
 import { hostTestUrl, repoRoot, startCodeServer } from '../support/codeServer';
 import { startProsody } from '../support/prosody';
@@ -28,6 +34,7 @@ import type { HostTestResult } from '../host/index';
 
 const RESULT_PREFIX = 'PADLOCK_TEST ';
 const DONE_PREFIX = 'PADLOCK_TEST_DONE ';
+const KEYS_PREFIX = 'PADLOCK_KEYS ';
 const SUITE_TIMEOUT_MS = Number(process.env.PADLOCK_HOST_SUITE_TIMEOUT ?? 180_000);
 
 interface HostRun {
@@ -58,6 +65,7 @@ async function runHostSuite(): Promise<HostRun> {
   try {
     [codeServer, browser] = await Promise.all([startCodeServer({ env, folder }), launchBrowser()]);
     const { page } = browser;
+    let keys: Promise<void> = Promise.resolve();
     let onDone: () => void = () => {};
     const doneSeen = new Promise<void>((r) => (onDone = r));
     const exited = new Promise<number>((resolve) => {
@@ -67,6 +75,10 @@ async function runHostSuite(): Promise<HostRun> {
       const line = (Array.isArray(args) ? args : [args]).map((a) => (typeof a === 'string' ? a : JSON.stringify(a))).join(' ');
       if (line.startsWith(RESULT_PREFIX)) {
         run.results.push(JSON.parse(line.slice(RESULT_PREFIX.length)) as HostTestResult);
+      } else if (line.startsWith(KEYS_PREFIX)) {
+        const req = JSON.parse(line.slice(KEYS_PREFIX.length)) as KeysRequest;
+        // One request at a time, in order: each waits for its own quick input.
+        keys = keys.then(() => pressKeys(page, req)).catch((e: Error) => void run.log.push(`[keys] ${req.title}: ${e.message}`));
       } else if (line.startsWith(DONE_PREFIX)) {
         run.done = true;
         onDone();
@@ -102,6 +114,31 @@ async function runHostSuite(): Promise<HostRun> {
     await codeServer?.stop();
     await server.stop();
     rmSync(work, { recursive: true, force: true });
+  }
+}
+
+interface KeysRequest {
+  /** The quick input's title (exact text) to wait for before pressing. */
+  title: string;
+  keys: (string | { type: string })[];
+}
+
+/** Waits for the quick input titled `title`, then presses the keys in the workbench page. */
+async function pressKeys(page: Page, req: KeysRequest): Promise<void> {
+  const widget = page.locator('.quick-input-widget');
+  const title = widget.locator('.quick-input-title', { hasText: req.title });
+  await title.waitFor({ state: 'visible', timeout: 20_000 });
+  // The input has focus once the widget is up; the keys go there, as a user's would.
+  await widget.locator('input.input').focus();
+  for (const k of req.keys) {
+    if (typeof k === 'string') await page.keyboard.press(k);
+    else {
+      await page.keyboard.type(k.type);
+      // A quick pick filters as one types: wait until a row matches before the next key.
+      if (await widget.locator('.quick-input-list').isVisible()) {
+        await widget.locator('.quick-input-list .monaco-list-row', { hasText: k.type }).first().waitFor({ state: 'visible', timeout: 10_000 });
+      }
+    }
   }
 }
 

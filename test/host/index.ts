@@ -15,6 +15,7 @@ import Mocha from 'mocha';
 import { mocha } from './mochaSetup';
 import './smoke.test';
 import './extension.test';
+import './palette.test';
 
 export const RESULT_PREFIX = 'PADLOCK_TEST ';
 export const DONE_PREFIX = 'PADLOCK_TEST_DONE ';

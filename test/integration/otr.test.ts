@@ -196,7 +196,15 @@ describe('OTR over Prosody', () => {
       const word = t.split(': ')[1]!;
       assert.ok(!log.includes(word), `"${word}" reached the server in the clear`);
     }
-    // XEP-0364 hints on the encrypted messages.
-    assert.ok(/no-permanent-store/.test(log) && /urn:xmpp:carbons:2/.test(log));
+    // XEP-0364 §3: every OTR message the server received (data messages and fragments) carries
+    // the hints: no carbon copy (XEP-0280 <private/>, XEP-0334 <no-copy/>), no archive
+    // (<no-permanent-store/>). One stanza per log line.
+    const otrStanzas = log.split('\n').filter((l) => /RECV: <message/.test(l) && /\?OTR(:AAMD|\||,)/.test(l));
+    assert.ok(otrStanzas.length >= texts.length + 1, `OTR data stanzas captured: ${otrStanzas.length}`);
+    for (const l of otrStanzas) {
+      assert.match(l, /<no-copy\b[^>]*urn:xmpp:hints/, 'an OTR message without <no-copy/>');
+      assert.match(l, /<no-permanent-store\b[^>]*urn:xmpp:hints/, 'an OTR message without <no-permanent-store/>');
+      assert.match(l, /<private\b[^>]*urn:xmpp:carbons:2/, 'an OTR message without the carbons <private/>');
+    }
   });
 });

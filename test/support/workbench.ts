@@ -1,7 +1,7 @@
 /**
  * The start every browser test shares: a real VS Code (code-server) running Padlock from this
  * checkout, optionally with accounts provisioned for a test Prosody, opened in Chromium, the
- * default dark theme on (for comparable screenshots) and the Padlock view showing. Everything it
+ * default dark theme (or `theme`) on (for comparable screenshots) and the Padlock view showing. Everything it
  * starts is stopped by `close()` (and by PID at exit, test/support/cleanup.ts); the work folder
  * holds a password file and is removed.
  */
@@ -38,7 +38,23 @@ export interface WorkbenchOptions {
   onBrowser?: (b: Browser) => void;
   /** What the contact tree must show before the workbench counts as ready. */
   treeHas?: string;
+  /** The color theme to start in (default: Dark Modern, the README screenshots' theme). */
+  theme?: Theme;
 }
+
+export interface Theme {
+  /** The label in "Preferences: Color Theme". */
+  label: string;
+  /** The class the workbench wears with it. */
+  kind: 'vs' | 'vs-dark' | 'hc-black' | 'hc-light';
+}
+
+export const THEMES = {
+  light: { label: 'Light Modern', kind: 'vs' },
+  dark: { label: 'Dark Modern', kind: 'vs-dark' },
+  highContrast: { label: 'Dark High Contrast', kind: 'hc-black' },
+  highContrastLight: { label: 'Light High Contrast', kind: 'hc-light' },
+} as const satisfies Record<string, Theme>;
 
 export async function openWorkbench(opts: WorkbenchOptions): Promise<Workbench> {
   const work = mkdtempSync(join(tmpdir(), `padlock-ui-${opts.name}-`));
@@ -66,9 +82,10 @@ export async function openWorkbench(opts: WorkbenchOptions): Promise<Workbench> 
     await page.goto(codeServer.url);
     await waitForWorkbench(page);
     // Once Padlock's activity-bar entry shows, extension contributions (the built-in themes
-    // too) are registered: switch to the default dark theme for the screenshots, then open it.
+    // too) are registered: switch to the theme for the screenshots (default dark), then open it.
     await page.locator('.activitybar li.action-item:has(> a[aria-label^="Padlock Chat"])').waitFor({ state: 'visible', timeout: 30_000 });
-    await setColorTheme(page, 'Dark Modern', 'vs-dark');
+    const theme = opts.theme ?? THEMES.dark;
+    await setColorTheme(page, theme.label, theme.kind);
     await openViewContainer(page, 'Padlock Chat');
     const tree = await webviewFrame(page, /Contacts/, { has: opts.treeHas ?? '[role="tree"]', timeoutMs: 30_000 });
     return { codeServer, browser, page, tree, work, close };

@@ -37,6 +37,18 @@ describe('bad OTR input', () => {
     await waitReceived(bob, 'm1');
     alice.send(BOB, 'm2');
     await waitReceived(bob, 'm2');
+    // Two more, held back in transit, to deliver out of order.
+    const held: string[] = [];
+    alice.tamper = (body) => {
+      if (body.startsWith('?OTR:AAMD')) {
+        held.push(body);
+        return [];
+      }
+      return [body];
+    };
+    alice.send(BOB, 'm3');
+    alice.send(BOB, 'm4');
+    while (held.length < 2) await alice.waitFor('wire', () => true);
     // A long message, fragmented, whose fragments we take apart.
     const frags: string[] = [];
     alice.tamper = (body) => {
@@ -51,12 +63,18 @@ describe('bad OTR input', () => {
     while (frags.length < 3) await alice.waitFor('wire', () => true);
     alice.tamper = undefined;
     const [m1, m2] = captured as [string, string];
+    const [m3, m4] = held as [string, string];
 
     const corpus: Array<[string, string, RegExp]> = [
       ['truncated data message', m2.slice(0, 60), /damaged|could not be decrypted/],
       ['truncated, no trailing dot', m2.slice(0, -1), /damaged/],
       ['corrupted base64', m2.slice(0, 30) + '!!!@@@###' + m2.slice(39), /could not be decrypted|damaged/],
       ['replayed data message', m1, /could not be decrypted \(Counter in message is not larger\)/],
+      // OTR v3 "Receiving a Data Message": counters only grow, so a message overtaken by a later
+      // one is refused (reported), and the later one was read.
+      ['out of order: the later message first', m4, /__none__/],
+      ['out of order: the earlier message after it', m3, /could not be decrypted \(Counter in message is not larger\)/],
+      ['empty data message', '?OTR:.', /damaged|could not be decrypted/],
       ['wrong MAC', flipByte(m2, Buffer.from(m2.slice(5, -1), 'base64').length - 30), /could not be decrypted/],
       ['flipped ciphertext', flipByte(m2, 60), /could not be decrypted/],
       ['unknown message type', '?OTR:AAMJ' + Buffer.from(randomBytes(40)).toString('base64') + '.', /damaged/],
@@ -81,6 +99,8 @@ describe('bad OTR input', () => {
       assert.ok(bob.layer.state(ALICE) === 'private-unverified', `${label}: state ${bob.layer.state(ALICE)}`);
     }
     assert.ok(!bob.received.some((r) => r.text.startsWith('?OTR')), 'raw OTR data shown as a message');
+    assert.ok(bob.received.some((r) => r.text === 'm4' && r.encrypted), 'the later message of an out-of-order pair is read');
+    assert.ok(!bob.received.some((r) => r.text === 'm3'), 'the overtaken message is refused, not shown twice or garbled');
 
     // Still usable: Bob's next message reaches Alice.
     bob.send(ALICE, 'bob still here');

@@ -75,6 +75,64 @@ describe('OtrLayer back to back', () => {
     assert.ok(alice.notices.some((n) => /waits until the private conversation/.test(n.text)));
   });
 
+  it('required policy: a query lost while the contact is offline is asked again when they come online', async () => {
+    const { alice, bob } = pair({ keys: { alice: keyA, bob: keyB }, alice: { policy: 'required' } });
+    alice.tamper = () => []; // Bob is offline: nothing reaches him
+    alice.send(BOB, 'held while away');
+    await alice.waitFor('wire', (w) => w.body.startsWith('?OTRv'));
+    assert.equal(alice.layer.state(BOB), 'starting');
+    alice.tamper = undefined;
+    const queries = alice.sent.filter((s) => s.body.startsWith('?OTRv')).length;
+    alice.layer.contactAvailable(BOB); // what AccountSession calls on Bob's available presence
+    const r = await waitReceived(bob, 'held while away');
+    assert.equal(r.encrypted, true);
+    assert.equal(alice.sent.filter((s) => s.body.startsWith('?OTRv')).length, queries + 1, 'exactly one new query');
+    assert.ok(!alice.sent.some((s) => s.body.includes('held while away')), 'a message went out in the clear');
+  });
+
+  it('required policy: after the start timed out, the contact coming online asks again and the held message goes out', async () => {
+    const { alice, bob } = pair({ keys: { alice: keyA, bob: keyB }, alice: { policy: 'required', startTimeoutMs: 50 } });
+    alice.tamper = () => [];
+    alice.send(BOB, 'still waiting');
+    await waitNotice(alice, /did not answer the request.*Your messages wait/);
+    assert.equal(alice.layer.state(BOB), 'plaintext');
+    assert.equal(alice.queue.pending().length, 1, 'the message waits (never sent in the clear, never dropped)');
+    alice.tamper = undefined;
+    alice.layer.contactAvailable(BOB);
+    await waitReceived(bob, 'still waiting');
+    assert.ok(!alice.sent.some((s) => s.body.includes('still waiting')));
+  });
+
+  it('required policy: ending a start that was not answered, then writing again asks again (not stuck)', async () => {
+    const { alice, bob } = pair({ keys: { alice: keyA, bob: keyB }, alice: { policy: 'required' } });
+    alice.tamper = () => [];
+    const failed = alice.waitFor('failed', () => true);
+    const first = alice.send(BOB, 'first try');
+    await alice.waitFor('wire', (w) => w.body.startsWith('?OTRv'));
+    await alice.layer.end(BOB);
+    assert.equal((await failed).id, first, 'the message held for the ended start is refused, not sent');
+    alice.tamper = undefined;
+    alice.send(BOB, 'second try');
+    await waitReceived(bob, 'second try');
+    assert.ok(!alice.sent.some((s) => /first try|second try/.test(s.body)));
+    assert.ok(!bob.received.some((r) => r.text === 'first try'));
+  });
+
+  it('required policy: a conversation lost twice in a row is asked for again each time', async () => {
+    const { alice, bob } = await privatePair({ alice: { policy: 'required' } });
+    for (const round of [1, 2]) {
+      // Bob's client writes in plaintext while the conversation is private: lost for Alice.
+      const lost = waitState(alice, BOB, 'lost');
+      await bob.sendWire(ALICE, `plain ${round}`);
+      await lost;
+      const up = waitState(alice, BOB, 'private-unverified');
+      alice.send(BOB, `round ${round}`);
+      await up;
+      await waitReceived(bob, `round ${round}`);
+    }
+    assert.ok(!alice.sent.some((s) => /round \d/.test(s.body)));
+  });
+
   it('required policy: plaintext from the contact is shown with a warning', async () => {
     const { alice, bob } = pair({ keys: { alice: keyA, bob: keyB }, alice: { policy: 'required' } });
     bob.send(ALICE, 'plain hello');

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
 import { createDecipheriv, createHash, randomBytes } from 'node:crypto';
 import { generatePackedKey } from '../../src/core/otr/keys';
-import { BigIntLib as B, CONST } from '../../src/core/otr/lib';
+import { BigIntLib as B, CONST, DSA, OTR } from '../../src/core/otr/lib';
 import { ALICE, BOB, pair, waitNotice, waitReceived, waitState } from './otr-harness';
 
 let keyA: string;
@@ -197,5 +197,130 @@ describe('patch 7: the AKE key r is 16 bytes, and is the AES key as sent (libotr
     await alice.layer.start(BOB);
     await waitNotice(alice, /could not be started: Illegal revealed key r \(not 16 bytes\)/);
     assert.notEqual(alice.layer.state(BOB), 'private-unverified');
+  });
+});
+
+describe('patch 8: D-H key pairs and session keys are derived when first used', () => {
+  /** Two library sessions wired back to back (each one's io() queues for the other). */
+  function wired() {
+    const mk = (key: string, tag: number) => {
+      const t = Buffer.alloc(4);
+      t.writeUInt32BE(tag);
+      return new OTR({ priv: DSA.parsePrivate(key), instance_tag: t.toString('latin1') });
+    };
+    const a = mk(keyA, 0x1000);
+    const b = mk(keyB, 0x2000);
+    const q = new Map<unknown, string[]>([[a, []], [b, []]]);
+    for (const o of [a, b]) o.io = (m: string | string[]) => void q.get(o)!.push(...([] as string[]).concat(m));
+    const got = new Map<unknown, string[]>([[a, []], [b, []]]);
+    for (const o of [a, b]) o.on('ui', ((m: string, encrypted: boolean) => got.get(o)!.push(`${encrypted ? 'enc' : 'plain'}:${m}`)) as never);
+    /** Delivers everything pending (the library sends on a timer: wait for it). */
+    const pump = async () => {
+      for (let idle = 0; idle < 20; ) {
+        const [from, to] = q.get(a)!.length ? [a, b] : q.get(b)!.length ? [b, a] : [null, null];
+        if (!from) {
+          idle++;
+          await new Promise((r) => setImmediate(r));
+          continue;
+        }
+        idle = 0;
+        to!.receiveMsg(q.get(from)!.shift()!);
+      }
+    };
+    return { a, b, q, got, pump };
+  }
+
+  it('messages both ways, with keys rotating on every turn, decrypt; a receive does at most one modexp', async () => {
+    const { a, b, q, got, pump } = wired();
+    a.sendQueryMsg();
+    await pump();
+    assert.equal(a.msgstate, CONST.MSGSTATE_ENCRYPTED);
+    assert.equal(b.msgstate, CONST.MSGSTATE_ENCRYPTED);
+    const real = B.powMod;
+    let modexps = 0;
+    const counting = (x: number[], y: number[], n: number[]) => (modexps++, real(x, y, n));
+    try {
+      // Alternating directions (every message acknowledges the other's newest key and brings
+      // a new one: both sides rotate), then bursts one way (no rotation of ours).
+      const order = [...Array(12).keys()].map((i) => (i % 2 ? 'ab' : 'ba')).concat(['ab', 'ab', 'ab', 'ba', 'ba', 'ba']);
+      order.forEach((dir, i) => {
+        const [from, to] = dir === 'ab' ? [a, b] : [b, a];
+        const wire = from.prepareMsg(`m${i} ${dir}`);
+        assert.ok(wire, 'encrypted');
+        q.get(from)!.length = 0;
+        (B as { powMod: typeof real }).powMod = counting;
+        modexps = 0;
+        to.receiveMsg(wire as string);
+        (B as { powMod: typeof real }).powMod = real;
+        assert.ok(modexps <= 1, `receive ${i} (${dir}) did ${modexps} modexps (5 before the patch)`);
+      });
+      assert.deepEqual(got.get(b), order.map((d, i) => (d === 'ab' ? `enc:m${i} ab` : null)).filter(Boolean));
+      assert.deepEqual(got.get(a), order.map((d, i) => (d === 'ba' ? `enc:m${i} ba` : null)).filter(Boolean));
+    } finally {
+      (B as { powMod: typeof real }).powMod = real;
+    }
+  });
+
+  it('with idle time between turns (as in a conversation), a receive needs no modexp: the keys were derived ahead', async () => {
+    const { a, b, q, got, pump } = wired();
+    a.sendQueryMsg();
+    await pump();
+    const real = B.powMod;
+    let modexps = 0;
+    const idle = () => new Promise((r) => setImmediate(r));
+    try {
+      for (let i = 0; i < 8; i++) {
+        const [from, to] = i % 2 ? [a, b] : [b, a];
+        const wire = from.prepareMsg(`turn ${i}`) as string;
+        q.get(from)!.length = 0;
+        await idle();
+        (B as { powMod: typeof real }).powMod = (x, y, n) => (modexps++, real(x, y, n));
+        modexps = 0;
+        to.receiveMsg(wire);
+        (B as { powMod: typeof real }).powMod = real;
+        if (i > 0) assert.equal(modexps, 0, `receive ${i}`);
+        await idle();
+      }
+    } finally {
+      (B as { powMod: typeof real }).powMod = real;
+    }
+    assert.equal(got.get(a)!.length + got.get(b)!.length, 8);
+  });
+
+  it('a message sent with the previous key of ours (crossing in flight) still decrypts', async () => {
+    const { a, b, got, pump } = wired();
+    a.sendQueryMsg();
+    await pump();
+    // Both send before either receives: each message names keys the other has since rotated.
+    const m1 = a.prepareMsg('from a 1') as string;
+    const m2 = b.prepareMsg('from b 1') as string;
+    b.receiveMsg(m1);
+    a.receiveMsg(m2);
+    const m3 = a.prepareMsg('from a 2') as string;
+    const m4 = a.prepareMsg('from a 3') as string;
+    const m5 = b.prepareMsg('from b 2') as string;
+    b.receiveMsg(m3);
+    a.receiveMsg(m5);
+    b.receiveMsg(m4);
+    assert.deepEqual(got.get(b), ['enc:from a 1', 'enc:from a 2', 'enc:from a 3']);
+    assert.deepEqual(got.get(a), ['enc:from b 1', 'enc:from b 2']);
+  });
+
+  it('the keys are those of the unpatched derivation (same shared secret and session keys)', () => {
+    const { a } = wired();
+    const our = (a as unknown as { dh(): { privateKey: number[]; publicKey: number[] } }).dh();
+    const their = (a as unknown as { dh(): { privateKey: number[]; publicKey: number[] } }).dh();
+    const N = B.str2bigInt(CONST_N(), 16);
+    const G = B.str2bigInt('2', 10);
+    assert.ok(B.equals(our.publicKey, B.jsPowMod!(G, our.privateKey, N)), 'g^x');
+    const Session = (a as unknown as { DHSession: new (o: unknown, t: number[]) => Record<string, string> }).DHSession;
+    const s1 = new Session(our, their.publicKey);
+    const s2 = new Session(their, our.publicKey);
+    // Each side's sending keys are the other's receiving keys (OTR v3 "Computing AES keys").
+    assert.equal(s1.sendenc, s2.rcvenc);
+    assert.equal(s1.rcvmac, s2.sendmac);
+    assert.equal(s1.extra_symkey, s2.extra_symkey);
+    assert.equal(s1.id, s2.id);
+    assert.equal(s1.sendenc.length, 16);
   });
 });

@@ -26,6 +26,7 @@ import type {
 import { announce, append, h, icon, replaceChildren } from '../shared/dom';
 import { createWebviewIpc, loadState, saveState } from '../shared/ipc';
 import { showMenu, type MenuItem } from '../shared/menu';
+import { contactMenu } from './contactMenu';
 import { CONNECTION_ICON, PRESENCE_ICON, PRESENCE_LABEL, connectionLabel, formatFull, plural } from '../shared/render';
 
 provideVSCodeDesignSystem().register(vsCodeButton());
@@ -159,7 +160,7 @@ function signature(r: Positioned): string {
       return `${common}|${r.count}`;
     case 'contact': {
       const c = r.contact;
-      return `${common}|${c.name}|${c.jid}|${c.presence}|${c.status ?? ''}|${c.subscription}|${c.pendingOut}|${c.denied}|${c.unread}`;
+      return `${common}|${c.name}|${c.jid}|${c.presence}|${c.status ?? ''}|${c.subscription}|${c.pendingOut}|${c.denied}|${c.unread}|${!!c.verifyRequest}`;
     }
     case 'request':
       return `${common}|${r.request.jid}|${r.request.at}`;
@@ -244,7 +245,7 @@ function renderRow(r: Positioned): HTMLElement {
     case 'contact': {
       const c = r.contact;
       const presence = PRESENCE_LABEL[c.presence];
-      const flag = c.denied ? 'Request denied' : c.pendingOut ? 'Waiting for authorisation' : undefined;
+      const flag = c.verifyRequest ? 'Wants to verify you' : c.denied ? 'Request denied' : c.pendingOut ? 'Waiting for authorisation' : undefined;
       el.title = c.jid;
       el.setAttribute(
         'aria-label',
@@ -263,14 +264,16 @@ function renderRow(r: Positioned): HTMLElement {
             ? h(
                 'span',
                 { class: 'line secondary' },
-                flag ? h('span', { class: ['flag', c.denied && 'error-text'] }, flag) : null,
+                flag ? h('span', { class: ['flag', c.denied && !c.verifyRequest && 'error-text', c.verifyRequest && 'verify-flag'] }, flag) : null,
                 flag && c.status ? ' · ' : null,
                 c.status ? h('span', { class: 'status-text', title: c.status }, c.status) : null,
               )
             : null,
         ),
         c.unread > 0 ? h('span', { class: 'badge', title: plural(c.unread, 'unread message') }, c.unread > 99 ? '99+' : String(c.unread)) : null,
-        h('span', { class: 'actions' }, rowButton('message', 'comment', 'Send message'), rowButton('more', 'ellipsis', 'More actions…')),
+        c.verifyRequest
+          ? h('span', { class: 'actions always' }, rowButton('verify', 'shield', 'Answer the verification request…'), rowButton('more', 'ellipsis', 'More actions…'))
+          : h('span', { class: 'actions' }, rowButton('message', 'comment', 'Send message'), rowButton('more', 'ellipsis', 'More actions…')),
       );
       break;
     }
@@ -470,21 +473,16 @@ function contactAction(c: ContactView, action: ContactAction): void {
   run('contactAction', { account: c.account, jid: c.jid, action });
 }
 
-function canRerequest(c: ContactView): boolean {
-  return c.pendingOut || c.denied || c.subscription === 'none' || c.subscription === 'from';
-}
-
 function menuFor(r: Positioned): MenuItem[] {
   switch (r.kind) {
     case 'contact': {
       const c = r.contact;
-      const items: MenuItem[] = [
-        { label: 'Send message', icon: 'comment', hint: 'Enter', run: () => run('openChat', { account: c.account, jid: c.jid }) },
-        { label: 'Rename…', icon: 'edit', hint: 'F2', run: () => contactAction(c, 'rename') },
-        { label: 'Move to group…', icon: 'folder', run: () => contactAction(c, 'move') },
-      ];
-      if (canRerequest(c)) items.push({ label: 'Re-request authorisation', icon: 'refresh', run: () => contactAction(c, 'rerequest') });
-      items.push({ label: 'Remove…', icon: 'trash', hint: 'Delete', danger: true, run: () => contactAction(c, 'remove') });
+      const items: MenuItem[] = contactMenu(c).map(({ action, ...item }) => ({
+        ...item,
+        run: () => (action === 'open' ? run('openChat', { account: c.account, jid: c.jid }) : contactAction(c, action)),
+      }));
+      // An unanswered verification request (OTR SMP) comes first, so it stays answerable.
+      if (c.verifyRequest) items.unshift({ label: 'Answer the verification request…', icon: 'shield', run: () => contactAction(c, 'authenticate') });
       return items;
     }
     case 'request': {
@@ -588,6 +586,9 @@ document.addEventListener('click', (e) => {
       break;
     case 'message':
       if (r.kind === 'contact') run('openChat', { account: r.contact.account, jid: r.contact.jid });
+      break;
+    case 'verify':
+      if (r.kind === 'contact') contactAction(r.contact, 'authenticate');
       break;
     case 'authorize':
     case 'deny':

@@ -26,6 +26,7 @@ import type { VerifyNotifications, VerifyRequests, VerifyState } from '../../src
 import { announce, h, icon, replaceChildren } from '../shared/dom';
 import { createWebviewIpc, loadState, saveState } from '../shared/ipc';
 import { fingerprintGroups, formatFingerprint } from './fingerprint';
+import { METHOD_LABELS, type Method, VERIFIED_OPTIONS, dialogTitle, ownFingerprintLabel, resultView, theirFingerprintLabel, verifiedSentence } from './texts';
 
 provideVSCodeDesignSystem().register(
   vsCodeButton(),
@@ -39,7 +40,6 @@ provideVSCodeDesignSystem().register(
 
 const ipc = createWebviewIpc<VerifyRequests, VerifyNotifications>();
 
-type Method = 'question' | 'secret' | 'fingerprint';
 interface ViewState {
   method: Method;
 }
@@ -99,9 +99,9 @@ const radios = h(
   'vscode-radio-group',
   { orientation: 'vertical', value: viewState.method, on: { change: () => chooseMethod() } },
   h('label', { slot: 'label' }, 'How would you like to authenticate?'),
-  h('vscode-radio', { value: 'question' }, 'Question and answer'),
-  h('vscode-radio', { value: 'secret' }, 'Shared secret'),
-  h('vscode-radio', { value: 'fingerprint' }, 'Fingerprint comparison'),
+  h('vscode-radio', { value: 'question' }, METHOD_LABELS.question),
+  h('vscode-radio', { value: 'secret' }, METHOD_LABELS.secret),
+  h('vscode-radio', { value: 'fingerprint' }, METHOD_LABELS.fingerprint),
 ) as HTMLElement & { value: string };
 
 const questionField = textField('question', 'Question');
@@ -127,14 +127,15 @@ const secretPanel = h(
   h('div', { class: 'buttons' }, secretButton),
 );
 
+const ownFpLabel = h('div', { class: 'fp-label', id: 'own-fp-label' }, 'Your fingerprint');
 const ownFp = h('div', { class: 'fingerprint', role: 'group', 'aria-labelledby': 'own-fp-label' });
 const theirFpLabel = h('div', { class: 'fp-label', id: 'their-fp-label' });
 const theirFp = h('div', { class: 'fingerprint', role: 'group', 'aria-labelledby': 'their-fp-label' });
 const verifiedSelect = h(
   'vscode-dropdown',
   { id: 'fp-verified', 'aria-labelledby': 'fp-verified-label' },
-  h('vscode-option', { value: 'no' }, 'I have not'),
-  h('vscode-option', { value: 'yes' }, 'I have'),
+  h('vscode-option', { value: 'no' }, VERIFIED_OPTIONS.no),
+  h('vscode-option', { value: 'yes' }, VERIFIED_OPTIONS.yes),
 ) as Field;
 const verifiedRest = h('span', { id: 'fp-verified-label' });
 const fingerprintButton = h('vscode-button', { on: { click: () => void setVerified() } }, 'Authenticate');
@@ -142,7 +143,7 @@ const fingerprintPanel = h(
   'div',
   { class: 'method', 'data-method': 'fingerprint' },
   h('p', { class: 'hint fp-hint' }),
-  h('div', { class: 'fp-label', id: 'own-fp-label' }, 'Your fingerprint'),
+  ownFpLabel,
   ownFp,
   theirFpLabel,
   theirFp,
@@ -241,8 +242,8 @@ function render(): void {
   const s = state;
   if (!s) return;
   const n = name();
-  document.title = `Authenticate ${n}`;
-  title.textContent = `Authenticate ${n}`;
+  document.title = dialogTitle(n);
+  title.textContent = dialogTitle(n);
   jidLine.textContent = s.jid;
   replaceChildren(
     verifiedBadge,
@@ -274,25 +275,8 @@ function render(): void {
   // Result of the last run.
   const r = s.result;
   if (r && r.kind !== 'inProgress' && m === 'choose') {
-    const view =
-      r.kind === 'succeeded'
-        ? { cls: 'ok', ic: 'pass-filled', head: `${n} is authenticated`, text: `From now on the padlock shows the private conversation with ${n} as verified, as long as ${n} uses this key.` }
-        : r.kind === 'failed'
-          ? {
-              cls: 'bad',
-              ic: 'error',
-              head: 'Authentication failed: the answers did not match',
-              text:
-                'Check over another channel that you both used the same answer or secret, written exactly alike (capitals, spaces), and try again. ' +
-                `If it fails again, you may not be talking to ${n}: do not share anything sensitive.`,
-            }
-          : {
-              cls: 'warn',
-              ic: 'circle-slash',
-              head: weAborted ? 'You cancelled the authentication' : r.initiatedBy === 'them' ? `${n} cancelled the authentication` : `The authentication was cancelled by ${n} or interrupted`,
-              text: `${n} is not authenticated. You can start again at any time.`,
-            };
-    replaceChildren(resultBox, icon(view.ic, undefined, 'result-icon'), h('div', null, h('strong', null, view.head), h('p', null, view.text)));
+    const view = resultView(r, n, weAborted)!;
+    replaceChildren(resultBox, icon(view.icon, undefined, 'result-icon'), h('div', null, h('strong', null, view.head), h('p', null, view.text)));
     resultBox.className = `result result-${view.cls}`;
     resultBox.hidden = false;
   } else {
@@ -325,9 +309,10 @@ function render(): void {
   fingerprintPanel.querySelector('.fp-hint')!.textContent =
     `Read your fingerprints to each other over another channel, such as a call. If ${n}'s own fingerprint matches the one shown here, tell Padlock so.`;
   renderFingerprint(ownFp, s.ownFingerprint, 'No key for this account yet.');
-  theirFpLabel.textContent = `${n}'s purported fingerprint`;
+  ownFpLabel.textContent = ownFingerprintLabel(s.accountJid);
+  theirFpLabel.textContent = theirFingerprintLabel(n);
   renderFingerprint(theirFp, s.theirFingerprint, `Not known yet: start a private conversation with ${n}.`);
-  verifiedRest.textContent = ` verified that this is in fact the correct fingerprint for ${n}.`;
+  verifiedRest.textContent = verifiedSentence(n);
   if (!verifiedSelect.matches(':focus-within')) verifiedSelect.value = s.verified ? 'yes' : 'no';
   for (const el of [questionField, questionAnswerField, questionButton, secretField, secretButton]) setDisabled(el, !priv || busy);
   setDisabled(verifiedSelect, !s.theirFingerprint || busy);

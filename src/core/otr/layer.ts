@@ -123,7 +123,11 @@ interface Session {
   decodeChain: Promise<unknown>;
   /** The last AKE was started while already private (a refresh). */
   refreshing?: boolean;
-  /** When we last sent a query (to ask once per attempt). */
+  /**
+   * When we sent the query of the current attempt (ask once per attempt, not once per held
+   * message). Cleared whenever the state moves on (setState): a new attempt (after an end, a
+   * timeout, or a conversation lost again) must ask again, or held messages wait forever.
+   */
   queriedAt?: number;
 }
 
@@ -405,6 +409,24 @@ export class OtrLayer extends Emitter<OtrEvents> {
     const s = this.sessions.get(contact);
     if (!s || !isPrivate(s.state)) throw new Error(`There is no private conversation with ${this.name(contact)}.`);
     return s;
+  }
+
+  /**
+   * The contact became available (RFC 6121 §4.2 presence). A query sent while they were away
+   * may never reach them (or only from offline storage, after its start timed out here): for
+   * messages waiting for a private conversation, ask again now instead of leaving them stuck.
+   */
+  contactAvailable(contact: string): void {
+    const s = this.sessions.get(contact);
+    if (!s || this.disposed || isPrivate(s.state) || s.state === 'finished') return;
+    // An AKE is already running with them: it will finish (or time out) on its own.
+    if (s.otr.authstate !== CONST.AUTHSTATE_NONE) return;
+    if (!this.account.queue.pending().some((i) => i.to === contact)) return;
+    s.queriedAt = undefined;
+    // 'starting' holds without asking (see decideOutgoing): ask here. In 'plaintext' (a start
+    // that timed out) or 'lost', encode() asks when the policy wants it.
+    if (s.state === 'starting') this.sendQuery(s);
+    void this.account.kickQueue().catch(() => {});
   }
 
   // -- ChatLayer ----------------------------------------------------------------------------
@@ -848,6 +870,8 @@ export class OtrLayer extends Emitter<OtrEvents> {
     if (previous === state) return;
     s.state = state;
     s.holdNoticeShown = false;
+    // 'starting' is the attempt the query belongs to; any other state ends that attempt.
+    if (state !== 'starting') s.queriedAt = undefined;
     if (state !== 'starting') this.clearStartTimer(s);
     this.emit('state', { contact: s.contact, state, previous });
   }

@@ -1,0 +1,36 @@
+/**
+ * The actions of a contact row (its "More actions…" menu and context menu), as pure data so
+ * unit tests can check them without a DOM. Like Jitsi Desktop's and Pidgin's buddy menus, the
+ * private-conversation actions sit beside message / rename / move / remove: Start, Refresh and
+ * End Private Conversation, and Authenticate (the contact's OTR state is in the chat's padlock;
+ * each action is harmless when it does not apply: Refresh starts, End does nothing).
+ */
+import type { ContactAction, ContactView } from '../../src/shared/protocol';
+
+export interface ContactMenuEntry {
+  label: string;
+  icon: string;
+  hint?: string;
+  danger?: boolean;
+  /** 'open' opens the chat; anything else is sent as a contactAction. */
+  action: ContactAction | 'open';
+}
+
+export function canRerequest(c: ContactView): boolean {
+  return c.pendingOut || c.denied || c.subscription === 'none' || c.subscription === 'from';
+}
+
+export function contactMenu(c: ContactView): ContactMenuEntry[] {
+  const items: ContactMenuEntry[] = [
+    { label: 'Send message', icon: 'comment', hint: 'Enter', action: 'open' },
+    { label: 'Start Private Conversation', icon: 'lock', action: 'startPrivate' },
+    { label: 'Refresh Private Conversation', icon: 'sync', action: 'refreshPrivate' },
+    { label: 'End Private Conversation', icon: 'unlock', action: 'endPrivate' },
+    { label: `Authenticate ${c.name}…`, icon: 'shield', action: 'authenticate' },
+    { label: 'Rename…', icon: 'edit', hint: 'F2', action: 'rename' },
+    { label: 'Move to group…', icon: 'folder', action: 'move' },
+  ];
+  if (canRerequest(c)) items.push({ label: 'Re-request authorisation', icon: 'refresh', action: 'rerequest' });
+  items.push({ label: 'Remove…', icon: 'trash', hint: 'Delete', danger: true, action: 'remove' });
+  return items;
+}
