@@ -26,6 +26,14 @@ import type { ChatManager } from './chats';
 import type { OtrService } from './otr';
 import { isRemote, snapshotOf, type AccountSnapshot } from './remoteSession';
 
+/**
+ * A request from another window that this one cannot read: a bug or a version mismatch, but it
+ * reaches the user of the asking window as the error of their command, so it is localised.
+ */
+function protocolError(detail: string): Error {
+  return new Error(vscode.l10n.t('Another Padlock window sent a request this one cannot read ({0}).', detail));
+}
+
 /** Bumped when the channel's methods or events change: windows running two versions of
  * Padlock (one updated and not yet reloaded) must not misunderstand each other. */
 const PROTOCOL = 1;
@@ -39,7 +47,7 @@ interface Hello {
 
 type P = Record<string, unknown>;
 const str = (v: unknown, what: string): string => {
-  if (typeof v !== 'string' || !v || v.length > 3071) throw new Error(vscode.l10n.t('Invalid {0} in a request from another window.', what));
+  if (typeof v !== 'string' || !v || v.length > 3071) throw protocolError(`bad ${what}`);
   return v;
 };
 const CONTACT_OPS = new Set(['addContact', 'requestAuthorization', 'renameContact', 'moveContact', 'removeContact', 'answerRequest']);
@@ -303,7 +311,7 @@ export class InstanceWiring implements vscode.Disposable {
       }
       case 'contact': {
         const op = str(p.op, 'op');
-        if (!CONTACT_OPS.has(op) || !Array.isArray(p.args)) throw new Error(vscode.l10n.t('Invalid {0} in a request from another window.', 'op'));
+        if (!CONTACT_OPS.has(op) || !Array.isArray(p.args)) throw protocolError('bad contact operation');
         const s = this.session(p) as unknown as Record<string, (...a: unknown[]) => Promise<void>>;
         return s[op](...p.args.map((a) => (typeof a === 'string' || a === undefined || a === null ? a ?? undefined : String(a))));
       }
@@ -317,13 +325,13 @@ export class InstanceWiring implements vscode.Disposable {
         if (action === 'startPrivate') return layer.start(jid);
         if (action === 'refreshPrivate') return layer.refresh(jid);
         if (action === 'endPrivate') return layer.end(jid);
-        throw new Error(vscode.l10n.t('Invalid {0} in a request from another window.', 'action'));
+        throw protocolError('bad OTR action');
       }
       case 'otrView':
         return this.otr.view(this.session(p), bareJid(str(p.jid, 'jid')));
       case 'otrPolicy': {
         const policy = str(p.policy, 'policy');
-        if (!['default', 'manual', 'opportunistic', 'required'].includes(policy)) throw new Error(vscode.l10n.t('Invalid {0} in a request from another window.', 'policy'));
+        if (!['default', 'manual', 'opportunistic', 'required'].includes(policy)) throw protocolError('bad policy');
         return this.otr.setContactPolicy(this.session(p), bareJid(str(p.jid, 'jid')), policy === 'default' ? undefined : (policy as OtrPolicy));
       }
       case 'addAccount': {
@@ -342,7 +350,7 @@ export class InstanceWiring implements vscode.Disposable {
       case 'removeAccount':
         return this.accounts.removeAccount(this.session(p).id);
       default:
-        throw new Error(vscode.l10n.t('Invalid {0} in a request from another window.', 'method'));
+        throw protocolError(`unknown method ${method}`);
     }
   }
 

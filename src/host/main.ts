@@ -27,10 +27,10 @@ export interface PadlockApi {
   readonly contacts: ContactsViewProvider;
   /** Resolves when stored accounts are loaded and sign-in has been started. */
   readonly ready: Promise<void>;
-  /** Which window owns the connections (issue 7). */
-  readonly instance: InstanceWiring;
   /** The `when`-clause context keys (padlock.hasAccounts, …) as last set. */
   readonly contextKeys: ContextKeys;
+  /** Which window owns the connections (issue 7). */
+  readonly instance: InstanceWiring;
   /** For the in-host tests' checks that no secret is stored where it must not be. */
   readonly storage: { globalState: vscode.Memento; logUri: vscode.Uri; globalStorageUri: vscode.Uri };
 }
@@ -48,7 +48,7 @@ export interface Main {
   deserializeChat(panel: vscode.WebviewPanel, state: unknown): Promise<void>;
   /** Signs out cleanly and hands the instance lock on (deactivate). */
   shutdown(): Promise<void>;
-  deserializeRoom(panel: vscode.WebviewPanel, state: unknown): void;
+  deserializeRoom(panel: vscode.WebviewPanel, state: unknown): Promise<void>;
 }
 
 /**
@@ -285,8 +285,8 @@ export function start(context: vscode.ExtensionContext): Main {
     chats,
     contacts,
     ready,
-    instance,
     contextKeys,
+    instance,
     storage: { globalState: context.globalState, logUri: context.logUri, globalStorageUri: context.globalStorageUri },
   };
   return {

@@ -6,18 +6,9 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
+import { projectRoot } from '../support/root';
 
-function projectRoot(): string {
-  // Runs bundled from out/test/unit/; walk up to the folder with the package.json.
-  let dir = __dirname;
-  while (!existsSync(join(dir, 'package.json')) || !existsSync(join(dir, 'src', 'host'))) {
-    const up = dirname(dir);
-    if (up === dir) throw new Error('project root not found');
-    dir = up;
-  }
-  return dir;
-}
 
 const root = projectRoot();
 const read = (p: string) => readFileSync(join(root, p), 'utf8');

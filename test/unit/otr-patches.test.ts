@@ -39,12 +39,14 @@ describe('patch 1: native powMod (bigint.js)', () => {
       assert.ok(B.equals(B.powMod(x, y, n), B.jsPowMod!(x, y, n)));
     }
   });
-  it('makes a 1536-bit modexp fast (< 10 ms)', () => {
+  it('takes the native path (node:crypto) for the 1536-bit OTR group, not the pure-JS one', () => {
+    // Speed is measured by `npm run bench`, not here: this checks the cause of the speed, that
+    // the OTR group's modexps reach OpenSSL (nativePowMod answers instead of declining).
     const x = B.randBigInt(1530);
     const y = B.randBigInt(1536);
-    const t0 = performance.now();
-    for (let i = 0; i < 10; i++) B.powMod(x, y, N);
-    assert.ok((performance.now() - t0) / 10 < 10);
+    const native = (B as unknown as { nativePowMod: (x: unknown, y: unknown, n: unknown) => unknown }).nativePowMod(x, y, N);
+    assert.ok(native, 'nativePowMod declined the OTR group');
+    assert.ok(B.equals(native as never, B.jsPowMod!(x, y, N)));
   });
 });
 

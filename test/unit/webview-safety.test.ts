@@ -3,19 +3,10 @@
 // runs on the sources (comments included: there is no legitimate reason to name them there).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
-import { dirname, join, relative } from 'node:path';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { projectRoot } from '../support/root';
 
-function projectRoot(): string {
-  // Runs bundled from out/test/unit/; walk up to the folder with the package.json.
-  let dir = __dirname;
-  while (!existsSync(join(dir, 'package.json')) || !existsSync(join(dir, 'webview'))) {
-    const up = dirname(dir);
-    if (up === dir) throw new Error('project root not found');
-    dir = up;
-  }
-  return dir;
-}
 
 function sources(dir: string): string[] {
   return readdirSync(dir).flatMap((name) => {
