@@ -840,11 +840,20 @@ export class OtrLayer extends Emitter<OtrEvents> {
     }
   }
 
-  private armStartTimer(s: Session): void {
+  private armStartTimer(s: Session, extended = false): void {
     this.clearStartTimer(s);
     s.startTimer = setTimeout(() => {
       s.startTimer = undefined;
       if (s.state !== 'starting') return;
+      // They did answer: the AKE is under way (OTR v3 "Authenticated Key Exchange": past NONE,
+      // and past AWAITING_DHKEY, where we only sent our own D-H Commit, an authstate means an
+      // AKE message came from them). A slow peer or a loaded machine gets one more period to
+      // finish it, rather than being told it never answered.
+      const answered = s.otr.authstate !== CONST.AUTHSTATE_NONE && s.otr.authstate !== CONST.AUTHSTATE_AWAITING_DHKEY;
+      if (!extended && answered) {
+        this.armStartTimer(s, true);
+        return;
+      }
       const name = this.name(s.contact);
       s.otr.authstate = CONST.AUTHSTATE_NONE;
       this.setState(s, 'plaintext');
