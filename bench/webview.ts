@@ -6,7 +6,8 @@
  *
  *  chat:     10,000 messages of history; time from navigation to the first paint of the
  *            message list, then frame times while scrolling to the top (the chat renders the
- *            newest 200 messages and adds older pages on scroll-up).
+ *            newest 200 messages, which come with `ready`, and asks for older pages, `earlier`,
+ *            on scroll-up, as src/host/chats.ts answers them).
  *  contacts: 2,000 contacts in 50 groups; time to first paint of the tree, then 20 presence
  *            changes (a full `state` notification each, as the host sends): main-thread work
  *            per change and latency to the next painted frame.
@@ -40,8 +41,10 @@ function fakeHost(kind: 'chat' | 'contacts'): string {
           : 'Message number ' + i + ': an ordinary sentence of ordinary length, to see how text wraps in a chat.',
         ...(out ? { status: 'delivered' } : {}) };
     }
+    B.history = messages;
+    // As src/host/chats.ts: the newest page with ready, older pages with 'earlier'.
     return { account: 'me@localhost', accountJid: 'me@localhost', jid: 'ada@localhost', name: 'Ada', presence: 'available',
-      connection: 'online', messages,
+      connection: 'online', messages: messages.slice(-200), hasEarlier: n > 200,
       otr: { available: true, state: 'plaintext', policy: 'opportunistic', defaultPolicy: 'opportunistic', logging: false } };
   }
   const shows = ['available', 'away', 'dnd', 'offline', 'offline'];
@@ -57,6 +60,13 @@ function fakeHost(kind: 'chat' | 'contacts'): string {
     postMessage(m) {
       if (!m || m.kind !== 'request') return;
       const t = performance.now();
+      if (m.method === 'earlier') {
+        const end = B.history.findIndex((x) => x.id === m.params.before);
+        const from = Math.max(0, end - m.params.limit);
+        const result = { messages: end < 0 ? [] : B.history.slice(from, end), hasEarlier: end > 0 && from > 0 };
+        window.postMessage({ kind: 'response', id: m.id, ok: true, result }, '*');
+        return;
+      }
       const result = m.method === 'ready' ? (B.kind === 'chat' ? chatState() : B.contactsState()) : undefined;
       B.genMs += performance.now() - t;
       B.readyAsked = t; // the bundle has run up to its ready request

@@ -15,6 +15,7 @@ import {
   type ChatState0,
   type MessageView,
   type OtrView,
+  CHAT_PAGE,
   chatValidators,
 } from '../shared/protocol';
 import type { AccountManager } from './accounts';
@@ -25,7 +26,7 @@ import { isRemote } from './remoteSession';
 import { runCodeAction } from './share';
 
 export const CHAT_VIEW_TYPE = 'padlock.chat';
-/** How much history a panel receives at open; the webview renders it lazily. */
+/** How much history a panel can scroll back through (pages of CHAT_PAGE, see `earlier`). */
 const HISTORY_LIMIT = 10_000;
 
 const key = (account: string, jid: string) => `${account}\u0000${jid}`;
@@ -52,6 +53,13 @@ class ChatPanel implements vscode.Disposable {
       chatValidators,
       {
         ready: () => this.initialState(),
+        earlier: async ({ before, limit }) => {
+          const all = await this.account.history(this.jid, HISTORY_LIMIT);
+          const end = all.findIndex((m) => m.id === before);
+          if (end < 0) return { messages: [], hasEarlier: false };
+          const from = Math.max(0, end - limit);
+          return { messages: all.slice(from, end), hasEarlier: from > 0 };
+        },
         send: async ({ text }) => {
           const m = await this.account.sendMessage(this.jid, text);
           return { id: m.id };
@@ -111,9 +119,15 @@ class ChatPanel implements vscode.Disposable {
       presence: p.show,
       status: p.status,
       connection: this.account.state,
-      messages: await this.account.history(this.jid, HISTORY_LIMIT),
+      ...(await this.newestPage()),
       otr: await this.otrView(),
     };
+  }
+
+  /** Only the newest page goes with `ready`; older pages on request (`earlier`). */
+  private async newestPage(): Promise<{ messages: MessageView[]; hasEarlier: boolean }> {
+    const all = await this.account.history(this.jid, HISTORY_LIMIT);
+    return { messages: all.slice(-CHAT_PAGE), hasEarlier: all.length > CHAT_PAGE };
   }
 
   private otrView(): OtrView | Promise<OtrView> {

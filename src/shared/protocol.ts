@@ -223,7 +223,10 @@ export interface ChatState0 {
   presence: PresenceShow;
   status?: string;
   connection: ConnectionState;
+  /** The newest messages (at most CHAT_PAGE), oldest first; older ones come with `earlier`. */
   messages: MessageView[];
+  /** History holds messages older than `messages[0]`. */
+  hasEarlier: boolean;
   /** Their current chat state, if they sent one. */
   theirState?: ChatState;
   otr: OtrView;
@@ -258,6 +261,12 @@ export type RoomTreeAction = 'open' | 'join' | 'create' | 'leave' | 'invite';
 
 export type ChatRequests = {
   ready: { params: Record<string, never>; result: ChatState0 };
+  /**
+   * The `limit` (at most CHAT_PAGE) messages before the message `before` (an id the webview
+   * has), oldest first, for scrolling up. Only a page at a time crosses postMessage, so a
+   * panel with 10,000 messages of history opens fast (docs/benchmarks.md).
+   */
+  earlier: { params: { before: string; limit: number }; result: { messages: MessageView[]; hasEarlier: boolean } };
   send: { params: { text: string }; result: { id: string } };
   chatState: { params: { state: ChatState }; result: void };
   /** The padlock menu and system-line actions. */
@@ -356,8 +365,16 @@ export const OTR_POLICIES: readonly OtrPolicyView[] = ['manual', 'opportunistic'
 const MAX_SECRET = 1024;
 const FINGERPRINT = /^[0-9a-fA-F ]{40,49}$/;
 
+/** Messages per page of a chat panel: in the `ready` result and in each `earlier` answer. */
+export const CHAT_PAGE = 200;
+
 export const chatValidators: { [M in keyof ChatRequests]: Validator } = {
   ready: none,
+  earlier: (p) =>
+    isObj(p)
+      ? (str(p, 'before', 256) ??
+        (Number.isSafeInteger(p.limit) && (p.limit as number) >= 1 && (p.limit as number) <= CHAT_PAGE ? undefined : `limit must be an integer from 1 to ${CHAT_PAGE}`))
+      : 'params must be an object',
   otr: (p) => (isObj(p) ? oneOf(p, 'action', SYSTEM_ACTIONS) : 'params must be an object'),
   otrPolicy: (p) => (isObj(p) ? oneOf(p, 'policy', [...OTR_POLICIES, 'default']) : 'params must be an object'),
   send: (p) => (isObj(p) ? str(p, 'text', MAX_OUTGOING_TEXT) ?? ((p.text as string).trim() ? undefined : 'text is empty') : 'params must be an object'),

@@ -3,7 +3,7 @@
  * accounts, contacts, keys and private conversations, and each palette command with a quick
  * pick is completed by keyboard alone (keys pressed in Chromium by the outer runner, see
  * ./keys.ts): Set Status, Open Chat, Verify Contact, Generate Private Key, Start and End
- * Private Conversation, Sign Out, Sign In.
+ * Private Conversation, Sign Out, Sign In, Rename and Move Contact; Escape cancels.
  *
  * Runs after extension.test.ts (test/host/index.ts): alice and bob are provisioned accounts on
  * the test Prosody; this suite signs both in and has alice add bob as a contact.
@@ -157,5 +157,24 @@ suite('command palette (keyboard only)', () => {
     await vscode.commands.executeCommand('padlock.endPrivate', { account: bob.id, jid: alice.jid });
     await keyIs('padlock.hasPrivateConversation', false);
     await seeAndCloseTab((l) => l.startsWith('Bob'), 'the chat with Bob');
+  });
+
+  test('Rename Contact and Move Contact to Group: contact, name and new group by keyboard', async () => {
+    answer('Rename which contact?', { type: 'Bob' }, 'Enter');
+    answer(`Display name for ${bob.jid}`, 'Control+a', { type: 'Bobby' }, 'Enter');
+    await vscode.commands.executeCommand('padlock.renameContact');
+    await when(() => alice.roster.displayName(bob.jid) === 'Bobby', [api.accounts.onDidChange], 'the new name');
+
+    answer('Move which contact?', { type: 'Bobby' }, 'Enter');
+    answer(`Move ${bob.jid} to group`, { type: 'New group' }, 'Enter');
+    answer('New group name', { type: 'Reviewers' }, 'Enter');
+    await vscode.commands.executeCommand('padlock.moveContact');
+    await when(() => alice.roster.items.get(bob.jid)?.groups.includes('Reviewers') === true, [api.accounts.onDidChange], 'bob in Reviewers');
+  });
+
+  test('Escape cancels a picker and nothing happens', async () => {
+    answer('Remove which contact?', 'Escape');
+    await vscode.commands.executeCommand('padlock.removeContact');
+    assert.ok(alice.roster.items.has(bob.jid), 'bob is still a contact');
   });
 });

@@ -23,6 +23,8 @@ export interface WebviewPage {
   browser: Browser;
   /** Requests the webview made to the host, in order. */
   requests(): Promise<{ method: string; params: unknown }[]>;
+  /** Runs the idle callbacks held so far (opts.holdIdle), and those they schedule, until none are left. */
+  releaseIdle(): Promise<void>;
   /** Sends a host notification to the webview. */
   notify(type: string, data: unknown): Promise<void>;
   /** URLs the page asked for that the server does not serve (should stay empty). */
@@ -30,7 +32,17 @@ export interface WebviewPage {
   close(): Promise<void>;
 }
 
-export async function openWebview(name: WebviewName, readyState: unknown): Promise<WebviewPage> {
+export interface WebviewOptions {
+  /** Chat: the whole history; `earlier` requests are answered from it as src/host/chats.ts does. */
+  history?: { id: string }[];
+  /**
+   * Hold requestIdleCallback callbacks until `releaseIdle()` (deterministic tests of work the
+   * webview defers to idle time, e.g. the contact tree's chunked first render).
+   */
+  holdIdle?: boolean;
+}
+
+export async function openWebview(name: WebviewName, readyState: unknown, opts: WebviewOptions = {}): Promise<WebviewPage> {
   if (!existsSync(join(repoRoot, 'out', 'webview', `${name}.js`))) throw new Error(`out/webview/${name}.js is missing: build first (node esbuild.mjs)`);
   const strayRequests: string[] = [];
   let origin = '';
@@ -55,26 +67,43 @@ export async function openWebview(name: WebviewName, readyState: unknown): Promi
   origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   const browser = await launchBrowser();
   const { page } = browser;
-  await page.addInitScript((state) => {
-    const w = window as unknown as { __posted: unknown[]; acquireVsCodeApi: () => unknown };
-    w.__posted = [];
-    w.acquireVsCodeApi = () => ({
-      postMessage(m: { kind?: string; id?: number; method?: string; params?: unknown }) {
-        if (!m || m.kind !== 'request') return;
-        w.__posted.push({ method: m.method, params: m.params });
-        const result = m.method === 'ready' ? state : null;
-        window.postMessage({ kind: 'response', id: m.id, ok: true, result }, '*');
-      },
-      getState: () => undefined,
-      setState: (s: unknown) => s,
-    });
-  }, readyState);
+  await page.addInitScript(
+    ([state, history, holdIdle]) => {
+      const w = window as unknown as { __posted: unknown[]; __idle: (() => void)[]; acquireVsCodeApi: () => unknown };
+      w.__posted = [];
+      w.__idle = [];
+      if (holdIdle) {
+        (window as unknown as { requestIdleCallback: (cb: () => void) => number }).requestIdleCallback = (cb) => w.__idle.push(cb);
+      }
+      w.acquireVsCodeApi = () => ({
+        postMessage(m: { kind?: string; id?: number; method?: string; params?: { before?: string; limit?: number } }) {
+          if (!m || m.kind !== 'request') return;
+          w.__posted.push({ method: m.method, params: m.params });
+          let result: unknown = m.method === 'ready' ? state : null;
+          if (m.method === 'earlier' && history) {
+            const end = history.findIndex((x) => x.id === m.params?.before);
+            const from = Math.max(0, end - (m.params?.limit ?? 0));
+            result = { messages: end < 0 ? [] : history.slice(from, end), hasEarlier: end > 0 && from > 0 };
+          }
+          window.postMessage({ kind: 'response', id: m.id, ok: true, result }, '*');
+        },
+        getState: () => undefined,
+        setState: (s: unknown) => s,
+      });
+    },
+    [readyState, opts.history ?? null, opts.holdIdle ?? false] as const,
+  );
   await page.goto(`${origin}/index.html`);
   return {
     page,
     browser,
     strayRequests,
     requests: () => page.evaluate(() => (window as unknown as { __posted: { method: string; params: unknown }[] }).__posted.slice()),
+    releaseIdle: () =>
+      page.evaluate(() => {
+        const w = window as unknown as { __idle: ((d: { didTimeout: boolean; timeRemaining: () => number }) => void)[] };
+        for (let n = 0; w.__idle.length && n < 10_000; n++) w.__idle.shift()!({ didTimeout: false, timeRemaining: () => 50 });
+      }),
     notify: (type, data) => page.evaluate(([t, d]) => window.postMessage({ kind: 'notification', type: t, data: d }, '*'), [type, data] as const),
     close: async () => {
       await browser.close();

@@ -170,3 +170,16 @@ describe('protocol: params', () => {
     assert.equal((Object.prototype as Record<string, unknown>).polluted, undefined);
   });
 });
+
+describe('chat: earlier (older pages of history)', () => {
+  it('accepts a message id and a page size up to CHAT_PAGE', () => {
+    assert.equal(chat({ kind: 'request', id: 1, method: 'earlier', params: { before: 'm1', limit: 200 } }).ok, true);
+    assert.equal(chat({ kind: 'request', id: 1, method: 'earlier', params: { before: 'm1', limit: 1 } }).ok, true);
+  });
+  it('refuses a missing or huge id and a page size that is not 1..CHAT_PAGE', () => {
+    for (const params of [{ limit: 10 }, { before: 'x'.repeat(300), limit: 10 }, { before: 'm1', limit: 0 }, { before: 'm1', limit: 201 }, { before: 'm1', limit: 1.5 }, { before: 'm1' }, null, 'x']) {
+      const r = chat({ kind: 'request', id: 1, method: 'earlier', params });
+      assert.equal(r.ok, false, JSON.stringify(params));
+    }
+  });
+});

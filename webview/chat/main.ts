@@ -1,14 +1,16 @@
 /**
  * Chat panel: one editor panel per contact (after Jitsi Desktop's chat window).
  *
- * Long histories: every message of the `ready` result stays in memory as data, but only the
- * newest PAGE are turned into DOM; older pages are added when the user scrolls near the top.
+ * Long histories: the `ready` result carries only the newest page of history; older pages are
+ * asked for (`earlier`) when the user scrolls near the top, kept in memory as data and turned
+ * into DOM a page at a time. A 10,000-message history then opens as fast as a short one.
  * Everything shown from the network goes through segmentText() into text nodes.
  */
 // Must come first: lets the toolkit's feature detection pass the CSP (see cspNonce.ts).
 import '../shared/cspNonce';
 import { provideVSCodeDesignSystem, vsCodeButton } from '@vscode/webview-ui-toolkit';
 import {
+  CHAT_PAGE,
   MAX_OUTGOING_TEXT,
   type ChatNotifications,
   type ChatRequests,
@@ -58,8 +60,8 @@ provideVSCodeDesignSystem().register(vsCodeButton());
 
 const ipc = createWebviewIpc<ChatRequests, ChatNotifications>();
 
-/** Messages turned into DOM per page (first paint and each "load earlier"). */
-const PAGE = 200;
+/** Messages turned into DOM per page (first paint and each "load earlier"), as the host pages them. */
+const PAGE = CHAT_PAGE;
 /** Within this many pixels of the bottom counts as "at the bottom" (sub-pixel zoom, rounding). */
 const BOTTOM_SLACK = 24;
 /** XEP-0085 §5.2: "paused" after the user stops typing for a while; 5 s is what most clients use. */
@@ -162,6 +164,10 @@ let chat: ChatState0 | undefined;
 let messages: MessageView[] = [];
 /** Index of the first message that is in the DOM. */
 let windowStart = 0;
+/** The host has older history than messages[0] (asked for with `earlier`). */
+let hasEarlier = false;
+/** The `earlier` request in flight. */
+let fetching: Promise<void> | undefined;
 const indexById = new Map<string, number>();
 const elementById = new Map<string, HTMLElement>();
 let unseen = 0;
@@ -444,7 +450,31 @@ function renderRange(from: number, to: number): DocumentFragment {
 }
 
 function updateLoadEarlier(): void {
-  loadEarlier.hidden = windowStart === 0;
+  loadEarlier.hidden = windowStart === 0 && !hasEarlier;
+}
+
+/** Asks the host for the page before messages[0]; resolves when it is in `messages` (not yet in the DOM). */
+function fetchEarlier(): Promise<void> {
+  if (fetching) return fetching;
+  const before = messages.find((m) => !m.id.startsWith('local-'))?.id;
+  if (!hasEarlier || !before) return Promise.resolve();
+  fetching = ipc
+    .request('earlier', { before, limit: PAGE })
+    .then(
+      (r) => {
+        const older = r.messages.filter((m) => !indexById.has(m.id));
+        messages = older.concat(messages);
+        windowStart += older.length;
+        hasEarlier = r.hasEarlier && older.length > 0;
+        reindex();
+      },
+      (err: Error) => systemLine(`Earlier messages could not be loaded: ${err.message}`, 'warning'),
+    )
+    .finally(() => {
+      fetching = undefined;
+      updateLoadEarlier();
+    });
+  return fetching;
 }
 
 function distanceFromBottom(): number {
@@ -460,9 +490,13 @@ function scrollToBottom(): void {
 }
 
 /** Adds the previous page above what is shown, keeping what the user looks at in place. */
-function showEarlier(): void {
-  if (windowStart === 0) return;
-  const from = Math.max(0, windowStart - PAGE);
+function showEarlier(count = PAGE): void {
+  if (windowStart === 0) {
+    // Not loaded yet: ask the host, then show it if the user is still near the top.
+    if (hasEarlier) void fetchEarlier().then(() => windowStart > 0 && scroller.scrollTop < 400 && showEarlier());
+    return;
+  }
+  const from = Math.max(0, windowStart - count);
   const keep = scroller.scrollHeight - scroller.scrollTop;
   // The first shown message's day separator is rebuilt with the new page when it is the same day.
   const first = list.firstElementChild;
@@ -483,12 +517,20 @@ function showEarlier(): void {
   scroller.scrollTop = scroller.scrollHeight - keep;
 }
 
+/** Messages built for the first paint: more than the tallest panel shows. The rest of the page follows in idle time. */
+const FIRST_SCREEN = 40;
+
 function renderAll(): void {
   list.replaceChildren();
   elementById.clear();
-  windowStart = Math.max(0, messages.length - PAGE);
+  windowStart = Math.max(0, messages.length - FIRST_SCREEN);
   list.appendChild(renderRange(windowStart, messages.length));
   updateLoadEarlier();
+  // The rest of the page is already here as data: build it while the user reads, keeping what
+  // they look at in place (showEarlier), so scrolling up does not wait for it.
+  const fill = () => windowStart > 0 && messages.length - windowStart < PAGE && showEarlier(PAGE - (messages.length - windowStart));
+  if (typeof requestIdleCallback === 'function') requestIdleCallback(fill, { timeout: 500 });
+  else setTimeout(fill, 50);
 }
 
 function reindex(): void {
@@ -784,7 +826,7 @@ let scrollSaveTimer: ReturnType<typeof setTimeout> | undefined;
 scroller.addEventListener(
   'scroll',
   () => {
-    if (scroller.scrollTop < 400 && windowStart > 0) showEarlier();
+    if (scroller.scrollTop < 400 && (windowStart > 0 || hasEarlier)) showEarlier();
     if (atBottom()) {
       unseen = 0;
       jumpButton.hidden = true;
@@ -825,11 +867,19 @@ ipc.onNotification('otr', (o) => {
   renderOtr(o);
 });
 
-function restoreScroll(): void {
+async function restoreScroll(): Promise<void> {
   const fromBottom = viewState.fromBottom;
   if (fromBottom === undefined) return scrollToBottom();
   // Add pages until the saved offset exists again (bounded by the history length).
-  while (windowStart > 0 && scroller.scrollHeight - scroller.clientHeight < fromBottom) showEarlier();
+  const short = () => scroller.scrollHeight - scroller.clientHeight < fromBottom;
+  while (short() && (windowStart > 0 || hasEarlier)) {
+    if (windowStart === 0) {
+      const had = messages.length;
+      await fetchEarlier();
+      if (messages.length === had) break;
+    }
+    showEarlier();
+  }
   scroller.scrollTop = scroller.scrollHeight - scroller.clientHeight - fromBottom;
   wasAtBottom = atBottom();
 }
@@ -840,6 +890,7 @@ function start(): void {
       chat = state;
       saveState<ViewState>({ account: state.account, jid: state.jid });
       messages = state.messages.slice();
+      hasEarlier = state.hasEarlier === true;
       reindex();
       renderHeader(state.name, state.presence, state.status, state.connection);
       renderTheirState(state.theirState);
@@ -851,8 +902,7 @@ function start(): void {
         autosize();
         updateCounter();
       }
-      restoreScroll();
-      document.body.classList.add('loaded');
+      void restoreScroll().finally(() => document.body.classList.add('loaded'));
     },
     (err: Error) => {
       replaceChildren(

@@ -350,36 +350,75 @@ app.append(errorBar, welcome, tree);
 interface Entry {
   row: Positioned;
   sig: string;
-  el: HTMLElement;
+  /** Undefined while the row is past `limit` (not built yet, see below). */
+  el?: HTMLElement;
 }
 let entries = new Map<string, Entry>();
 let order: string[] = [];
 let focusedKey: string | undefined;
 let current: ContactsState = { accounts: [] };
 
+/**
+ * First paint of a big roster: only the first FIRST_ROWS rows (more than a tall view shows) are
+ * built at once; the others follow in chunks of CHUNK_ROWS in idle time, until `limit` covers
+ * the whole tree and is set to Infinity. Building and laying out 2,000 rows at once took ~150 ms
+ * (docs/benchmarks.md). Rows not built yet still exist in `entries` and `order` (keyboard
+ * navigation and type-ahead see the whole tree; a key that lands on one builds up to it), and
+ * every built row carries aria-setsize/aria-posinset, so assistive technology hears the real
+ * sizes meanwhile.
+ */
+const FIRST_ROWS = 120;
+const CHUNK_ROWS = 400;
+let limit = FIRST_ROWS;
+let fillQueued = false;
+
+function scheduleFill(): void {
+  if (fillQueued || limit === Infinity) return;
+  fillQueued = true;
+  const next = () => {
+    fillQueued = false;
+    if (limit === Infinity) return;
+    limit += CHUNK_ROWS;
+    render();
+  };
+  if (typeof requestIdleCallback === 'function') requestIdleCallback(next, { timeout: 100 });
+  else setTimeout(next, 0);
+}
+
 function render(): void {
   // Read before rows are replaced: replacing the focused element drops DOM focus.
   const hadFocus = tree.contains(document.activeElement);
   const rows = buildRows(current);
+  if (limit !== Infinity && focusedKey) {
+    // The focused row stays built, wherever an update moved it.
+    const f = rows.findIndex((r) => r.key === focusedKey);
+    if (f >= limit) limit = f + 1;
+  }
+  if (limit !== Infinity && limit >= rows.length) limit = Infinity;
   const next = new Map<string, Entry>();
-  for (const row of rows) {
+  rows.forEach((row, i) => {
     const sig = signature(row);
     const old = entries.get(row.key);
-    if (old && old.sig === sig) {
+    if (i >= limit) {
+      // Not built yet (first fill): a stale element of this key goes.
+      old?.el?.remove();
+      next.set(row.key, { row, sig });
+    } else if (old?.el && old.sig === sig) {
       old.row = row; // fresh data references for actions; the DOM is unchanged
       next.set(row.key, old);
     } else {
       const el = renderRow(row);
-      if (old) old.el.replaceWith(el);
+      old?.el?.replaceWith(el);
       next.set(row.key, { row, sig, el });
     }
-  }
-  for (const [key, e] of entries) if (!next.has(key)) e.el.remove();
+  });
+  for (const [key, e] of entries) if (!next.has(key)) e.el?.remove();
 
   // Put elements in order, moving only those out of place.
   let cursor = tree.firstElementChild;
   for (const row of rows) {
     const el = next.get(row.key)!.el;
+    if (!el) break; // the rest is not built yet
     if (el === cursor) cursor = cursor.nextElementSibling;
     else tree.insertBefore(el, cursor);
   }
@@ -398,11 +437,20 @@ function render(): void {
 
   welcome.hidden = current.accounts.length > 0;
   tree.hidden = current.accounts.length === 0;
+  scheduleFill();
 }
 
 /** 'reveal': focus and scroll into view (keyboard/mouse navigation); 'keep': refocus only if needed. */
 function setFocus(key: string | undefined, mode: 'reveal' | 'keep' | 'none'): void {
+  // A row not built yet (keyboard: End, ArrowDown past the first chunk, type-ahead): build up to it now.
+  if (key && entries.has(key) && !entries.get(key)!.el) {
+    limit = Math.max(limit, order.indexOf(key) + 1 + CHUNK_ROWS);
+    focusedKey = key;
+    render();
+    if (!entries.get(key)?.el) return;
+  }
   for (const e of entries.values()) {
+    if (!e.el) continue;
     const on = e.row.key === key;
     if (e.el.tabIndex !== (on ? 0 : -1)) e.el.tabIndex = on ? 0 : -1;
     // Single-select tree: selection follows focus.
@@ -665,7 +713,7 @@ tree.addEventListener('keydown', (e) => {
   const expandable = 'expanded' in r;
 
   if ((e.key === 'F10' && e.shiftKey) || e.key === 'ContextMenu') {
-    const el = entries.get(r.key)!.el;
+    const el = entries.get(r.key)!.el!; // the focused row is always built (setFocus)
     showMenu(menuFor(r), el, menuLabel(r));
   } else if (e.altKey || e.ctrlKey || e.metaKey) {
     return;
