@@ -156,8 +156,6 @@ export class AccountManager implements vscode.Disposable {
   }
 
   private watch(s: AccountSession): void {
-    // The palette's context keys (padlock.hasPrivateConversation) follow the owner's OTR state.
-    if (isRemote(s)) s.onOtrChange(() => this.changed.fire(s));
     s.on('state', () => this.changed.fire(s));
     s.on('roster', () => this.changed.fire(s));
     s.on('queue', () => this.changed.fire(s));

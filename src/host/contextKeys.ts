@@ -20,7 +20,6 @@
 import * as vscode from 'vscode';
 import { isPrivate, type OtrState } from '../core/otr/policy';
 import type { AccountManager } from './accounts';
-import { isRemote } from './remoteSession';
 import type { OtrService } from './otr';
 import { isRemote } from './remoteSession';
 import type { RoomsManager } from './rooms';
@@ -151,8 +150,7 @@ export class ContextKeys implements vscode.Disposable {
     this.set('padlock.canSignOut', list.some((s) => s.state !== 'signedOut'));
     this.set('padlock.hasContacts', list.some((s) => s.roster.items.size > 0));
     this.set('padlock.hasKey', list.some((s) => this.otr.layer(s.id)?.hasKey() ?? false));
-    // In a follower window (issue 7) the OTR sessions live in the owner, which reports them.
-    this.set('padlock.hasPrivateConversation', this.privateSessions.size > 0 || list.some((s) => isRemote(s) && s.hasPrivateConversation()));
+    this.set('padlock.hasPrivateConversation', this.privateSessions.size > 0);
     this.set('padlock.hasVerifiedContact', this.verified);
     this.set('padlock.inRoom', !!this.rooms && list.some((s) => this.rooms!.roomViews(s.id).some((r) => r.status === 'joined')));
   }

@@ -175,12 +175,6 @@ export class RemoteSession extends Emitter<AccountEvents> implements SessionSurf
     return { dispose: () => this.otrListeners.delete(l) };
   }
 
-  /** Whether the owner reports a private (or finished) conversation of this account. */
-  hasPrivateConversation(): boolean {
-    for (const v of this.otrViews.values()) if (v.state === 'private-unverified' || v.state === 'private-verified' || v.state === 'finished') return true;
-    return false;
-  }
-
   cachedOtrView(contact: string): OtrView | undefined {
     return this.otrViews.get(bareJid(contact));
   }

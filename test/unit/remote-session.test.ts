@@ -97,11 +97,9 @@ describe('RemoteSession', () => {
     r.onOwnerEvent('otr', { contact: 'bob@example.org', view: { state: 'private-verified' } });
     assert.deepEqual(got, [message, { contact: 'bob@example.org', id: 'x', status: 'sent' }]);
     assert.deepEqual(otr, ['bob@example.org']);
-    assert.equal(r.hasPrivateConversation(), true);
     assert.deepEqual(r.cachedOtrView('bob@example.org'), { state: 'private-verified' });
-    assert.equal(r.hasPrivateConversation(), true);
     r.onOwnerEvent('otr', { contact: 'bob@example.org', view: { state: 'plaintext' } });
-    assert.equal(r.hasPrivateConversation(), false);
+    assert.deepEqual(r.cachedOtrView('bob@example.org'), { state: 'plaintext' });
     r.dispose();
     r.onOwnerEvent('message', message);
     assert.equal(got.length, 2);
