@@ -203,6 +203,11 @@ describe('private conversation (code-server UI)', { timeout: 240_000 }, () => {
     await bobUp;
     // The failed shared secret above dropped the verification: a new conversation is unverified.
     await padlockSays('Private, unverified');
+    // "Authenticate Bob…" from the tree brings the dialog forward.
+    await more('Authenticate Bob…');
+    await page.locator('.tabs-container .tab.active', { hasText: 'Authenticate Bob' }).waitFor({ state: 'visible' });
+    await page.locator('.tabs-container .tab', { hasText: /^Bob/ }).first().click();
+    chat = await webviewFrame(page, 'Bob', { has: 'body.loaded' });
   });
 
   it('the Authenticate dialog offers to start the private conversation when there is none', async () => {
