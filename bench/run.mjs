@@ -160,10 +160,14 @@ function makeTable(r) {
       row('  p99 (ms)', x.padlockPlain.p99, x.rawDefault?.p99, '', undefined);
       row('  vs the best raw configuration (TCP_NODELAY): p50 (ms)', x.padlockPlain.p50, x.rawNoDelay?.p50, 'ratio < 1.1', x.padlockPlain.p50 / best < 1.1);
       row('  vs TCP_NODELAY: p99 (ms)', x.padlockPlain.p99, x.rawNoDelay?.p99, '', undefined);
+      row('  CPU per round trip, this process: both clients (ms; baseline: raw, TCP_NODELAY)', x.padlockPlain.clientCpuMs, x.rawNoDelay?.clientCpuMs, '', undefined);
+      row('  CPU per round trip, Prosody (ms; baseline: raw, TCP_NODELAY)', x.padlockPlain.serverCpuMs, x.rawNoDelay?.serverCpuMs, '', undefined);
     }
     if (x.padlockOtr) {
       row('round trip inside a private conversation (OTR): p50 (ms; baseline: Padlock plaintext)', x.padlockOtr.p50, x.padlockPlain?.p50, '< 5 ms', x.padlockOtr.p50 < 5);
       row('  p99 (ms)', x.padlockOtr.p99, x.padlockPlain?.p99, '', undefined);
+      row('  CPU per round trip, this process: both clients (ms; baseline: Padlock plaintext)', x.padlockOtr.clientCpuMs, x.padlockPlain?.clientCpuMs, '', undefined);
+      row('  CPU per round trip, Prosody (ms; baseline: Padlock plaintext)', x.padlockOtr.serverCpuMs, x.padlockPlain?.serverCpuMs, '', undefined);
     }
     if (x.burst) {
       const worst = x.burst.runs.reduce((a, b) => (b.delivered < a.delivered ? b : a));

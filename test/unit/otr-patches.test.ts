@@ -326,3 +326,68 @@ describe('patch 8: D-H key pairs and session keys are derived when first used', 
     assert.equal(s1.sendenc.length, 16);
   });
 });
+
+describe('patch 9: hashes, MACs and AES-CTR through node:crypto (helpers.js)', () => {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const HLP = require('otr/lib/helpers.js') as {
+    setNative?(on: boolean): void;
+    encryptAes(msg: unknown, c: string, iv: string): string;
+    decryptAes(msg: string, c: string, iv: string): { toString(enc: unknown): string };
+    make1Mac(m: string, key: string): string;
+    makeMac(m: string, key: string): string;
+    h1(b: string, s: string): string;
+    h2(b: string, s: string): string;
+  };
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const CryptoJS = require('otr/vendor/crypto.js') as { enc: { Latin1: { parse(s: string): unknown } } };
+  const latin1 = (CryptoJS as unknown as { enc: { Latin1: unknown } }).enc.Latin1;
+  const bytes = (n: number) => randomBytes(n).toString('latin1');
+  const both = <T>(f: () => T): [T, T] => {
+    HLP.setNative!(true);
+    const a = f();
+    HLP.setNative!(false);
+    try {
+      return [a, f()];
+    } finally {
+      HLP.setNative!(true);
+    }
+  };
+
+  it('is applied, and gives the same bytes as the CryptoJS code for random inputs', () => {
+    assert.equal(typeof HLP.setNative, 'function', 'the patch is not applied (run npm install / patch-package)');
+    for (let i = 0; i < 20; i++) {
+      const key = bytes(16);
+      const iv = bytes(8) + '\x00'.repeat(8);
+      const msg = bytes(i * 37);
+      const m = bytes(1 + i * 11);
+      const [e1, e2] = both(() => HLP.encryptAes(CryptoJS.enc.Latin1.parse(msg), key, iv));
+      assert.equal(e1, e2, `AES-CTR encrypt ${i}`);
+      const [d1, d2] = both(() => HLP.decryptAes(e1, key, iv).toString(latin1));
+      assert.equal(d1, msg);
+      assert.equal(d2, msg);
+      const macKey = bytes(20);
+      assert.deepEqual(...both(() => HLP.make1Mac(m, macKey)), 'HMAC-SHA1');
+      assert.deepEqual(...both(() => HLP.makeMac(m, key)), 'HMAC-SHA256, 160 bits');
+      assert.deepEqual(...both(() => [HLP.h1('\x01', m), HLP.h2('\x00', m), HLP.h1('', m)]), 'SHA-1 / SHA-256');
+    }
+  });
+
+  it('sessions encrypting with one implementation decrypt with the other, both ways', async () => {
+    const { alice, bob } = pair({ keys: { alice: keyA, bob: keyB } });
+    await alice.layer.start(BOB);
+    await Promise.all([waitState(alice, BOB, 'private-unverified'), waitState(bob, ALICE, 'private-unverified')]);
+    try {
+      for (let i = 0; i < 6; i++) {
+        HLP.setNative!(i % 2 === 0);
+        alice.send(BOB, `native ${i % 2 === 0} a${i}`);
+        await waitReceived(bob, `native ${i % 2 === 0} a${i}`);
+        HLP.setNative!(i % 2 === 1);
+        bob.send(ALICE, `b${i}`);
+        await waitReceived(alice, `b${i}`);
+      }
+    } finally {
+      HLP.setNative!(true);
+    }
+    assert.ok(![...alice.notices, ...bob.notices].some((n) => n.level === 'error'), JSON.stringify([...alice.notices, ...bob.notices]));
+  });
+});
