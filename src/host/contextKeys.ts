@@ -21,6 +21,7 @@ import * as vscode from 'vscode';
 import { isPrivate, type OtrState } from '../core/otr/policy';
 import type { AccountManager } from './accounts';
 import type { OtrService } from './otr';
+import { isRemote } from './remoteSession';
 import type { RoomsManager } from './rooms';
 
 export const CONTEXT_KEYS = [
@@ -46,6 +47,8 @@ export class ContextKeys implements vscode.Disposable {
   /** account \0 contact of OTR sessions that are private now. */
   private readonly privateSessions = new Set<string>();
   private readonly subs: vscode.Disposable[] = [];
+  /** Follower windows (issue 7): the owner's OTR changes arrive per remote session. */
+  private readonly watchedRemotes = new Set<string>();
   private rooms?: RoomsManager;
   private scheduled = false;
   private verified = false;
@@ -59,17 +62,17 @@ export class ContextKeys implements vscode.Disposable {
   ) {
     this.subs.push(
       this.changed,
-      accounts.onDidChange(() => this.schedule()),
+      accounts.onDidChange(() => {
+        this.watchRemotes();
+        this.schedule();
+      }),
       otr.onDidChange(({ account, contact }) => {
-        if (account && contact) {
-          const k = `${account}\u0000${contact}`;
-          if (endable(otr.layer(account)?.state(contact))) this.privateSessions.add(k);
-          else this.privateSessions.delete(k);
-        }
+        if (account && contact) this.track(account, contact);
         void this.refreshVerified();
         this.schedule();
       }),
     );
+    this.watchRemotes();
     void this.refreshVerified();
     this.update();
   }
@@ -83,6 +86,33 @@ export class ContextKeys implements vscode.Disposable {
   /** The current value of a key (for tests). */
   get(key: ContextKey): boolean {
     return this.values.get(key) ?? false;
+  }
+
+  /** OTR state of a conversation, from this window's OTR layer or the owner window's. */
+  private stateOf(account: string, contact: string): OtrState | undefined {
+    const local = this.otr.layer(account);
+    if (local) return local.state(contact);
+    const s = this.accounts.get(account);
+    return isRemote(s) ? s.cachedOtrView(contact)?.state : undefined;
+  }
+
+  private track(account: string, contact: string): void {
+    const k = `${account}\u0000${contact}`;
+    if (endable(this.stateOf(account, contact))) this.privateSessions.add(k);
+    else this.privateSessions.delete(k);
+  }
+
+  private watchRemotes(): void {
+    for (const s of this.accounts.list()) {
+      if (!isRemote(s) || this.watchedRemotes.has(s.id)) continue;
+      this.watchedRemotes.add(s.id);
+      this.subs.push(
+        s.onOtrChange((contact) => {
+          if (contact) this.track(s.id, contact);
+          this.schedule();
+        }),
+      );
+    }
   }
 
   private schedule(): void {
@@ -112,7 +142,7 @@ export class ContextKeys implements vscode.Disposable {
     // A session can also end without an OTR event (account removed): drop stale entries.
     for (const k of [...this.privateSessions]) {
       const [account, contact] = k.split('\u0000');
-      if (!endable(this.otr.layer(account)?.state(contact))) this.privateSessions.delete(k);
+      if (!endable(this.stateOf(account, contact))) this.privateSessions.delete(k);
     }
     this.set('padlock.hasAccounts', list.length > 0);
     this.set('padlock.signedIn', list.some((s) => s.state === 'online'));

@@ -37,6 +37,8 @@ function protocolError(detail: string): Error {
 /** Bumped when the channel's methods or events change: windows running two versions of
  * Padlock (one updated and not yet reloaded) must not misunderstand each other. */
 const PROTOCOL = 1;
+/** How long a follower's request waits for the next owner during a handover. */
+const HANDOVER_WAIT_MS = 15_000;
 
 interface Hello {
   accounts: AccountSnapshot[];
@@ -74,6 +76,7 @@ export class InstanceWiring implements vscode.Disposable {
     });
     this.instance.on('event', ({ event, data }) => this.onOwnerEvent(event, data as P));
     this.instance.on('ownerLost', () => {
+      this.isSettled = false;
       this.log.info('instance: the window that owned the connections went away');
       this.accounts.ownerLost();
     });
@@ -132,7 +135,46 @@ export class InstanceWiring implements vscode.Disposable {
     });
   }
 
+  /**
+   * A follower's request to the owner. While the owner is being replaced (its window just
+   * closed) the request waits for the next owner, which may be this very window, and goes
+   * there. Only a request that was never written is redirected: one that reached the old owner
+   * may have been carried out (a message put into its queue, which the next owner loads from
+   * disk), so repeating it could send it twice; it fails instead, as it would have anyway.
+   */
+  private readonly callOwner = async <T>(method: string, params: Record<string, unknown>): Promise<T> => {
+    if (this.instance.role === 'follower' && this.instance.peer && !this.instance.peer.isClosed) return this.instance.request<T>(method, params);
+    await this.settled(HANDOVER_WAIT_MS);
+    if (this.instance.role === 'owner') return (await this.answer(method, params, {})) as T;
+    return this.instance.request<T>(method, params);
+  };
+
+  private settledWaiters: (() => void)[] = [];
+  private isSettled = false;
+
+  /** Resolves once the current role has been fully taken (accounts created or mirrored). */
+  private settled(timeoutMs: number): Promise<void> {
+    if (this.isSettled && (this.instance.role === 'owner' || (this.instance.peer && !this.instance.peer.isClosed))) return Promise.resolve();
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(vscode.l10n.t('No VS Code window is connected to your accounts right now. Try again in a moment.'))), timeoutMs);
+      this.settledWaiters.push(() => {
+        clearTimeout(timer);
+        resolve();
+      });
+    });
+  }
+
   private async onRole(role: Role, first: boolean): Promise<void> {
+    this.isSettled = false;
+    try {
+      await this.takeRole(role, first);
+    } finally {
+      this.isSettled = true;
+      for (const w of this.settledWaiters.splice(0)) w();
+    }
+  }
+
+  private async takeRole(role: Role, first: boolean): Promise<void> {
     if (role === 'owner') {
       this.log.info('instance: this window owns the connections');
       this.serveOwner();
@@ -155,7 +197,7 @@ export class InstanceWiring implements vscode.Disposable {
         this.log.warn(`instance: hello failed (${String((e as Error)?.message ?? e)}); asking again`);
       }
     }
-    this.accounts.syncFromOwner(hello.accounts, hello.configs, (method, params) => this.instance.request(method, params));
+    this.accounts.syncFromOwner(hello.accounts, hello.configs, this.callOwner);
   }
 
   // -- owner ---------------------------------------------------------------------------------------
@@ -317,7 +359,7 @@ export class InstanceWiring implements vscode.Disposable {
   private onOwnerEvent(event: string, data: P): void {
     if (event === 'accounts') {
       const h = data as unknown as Hello;
-      if (Array.isArray(h.accounts) && Array.isArray(h.configs)) this.accounts.syncFromOwner(h.accounts, h.configs, (m, p) => this.instance.request(m, p));
+      if (Array.isArray(h.accounts) && Array.isArray(h.configs)) this.accounts.syncFromOwner(h.accounts, h.configs, this.callOwner);
       return;
     }
     if (event === 'read') {

@@ -48,7 +48,7 @@ export interface Main {
   deserializeChat(panel: vscode.WebviewPanel, state: unknown): Promise<void>;
   /** Signs out cleanly and hands the instance lock on (deactivate). */
   shutdown(): Promise<void>;
-  deserializeRoom(panel: vscode.WebviewPanel, state: unknown): void;
+  deserializeRoom(panel: vscode.WebviewPanel, state: unknown): Promise<void>;
 }
 
 /**

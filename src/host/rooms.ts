@@ -353,17 +353,22 @@ export class RoomsManager implements vscode.Disposable {
    * messages come from the room again (its history on join), and the room is joined again as
    * soon as the account is online, unless a bookmark's autojoin already does it.
    */
-  deserialize(panel: vscode.WebviewPanel, state: unknown): void {
+  async deserialize(panel: vscode.WebviewPanel, state: unknown): Promise<void> {
     const st = state as { account?: unknown; jid?: unknown } | undefined;
-    const s = typeof st?.account === 'string' ? this.accounts.get(st.account) : undefined;
     let room: string | undefined;
     try {
       room = typeof st?.jid === 'string' ? checkRoomJid(st.jid) : undefined;
     } catch {
       room = undefined;
     }
+    const account = typeof st?.account === 'string' ? st.account : undefined;
+    // VS Code revives the tab as soon as the window starts, before this window knows its
+    // accounts (they are loaded, provisioned, or, in a window that follows another, mirrored
+    // from the owner, issue 7) and before it owns the connection group chat needs: wait for
+    // this window's own session of that account, as long as the tab stays open.
+    const s = account && room ? await this.localSession(account, panel) : undefined;
     if (!s || !room || this.panels.has(key(s.id, room))) {
-      this.log.info(`room tab not restored: ${!s ? 'unknown account' : !room ? 'no room in its state' : 'already open'}`);
+      this.log.info(`room tab not restored: ${!account || !room ? 'no room in its state' : !s ? 'closed before its account was here' : 'already open'}`);
       panel.dispose();
       return;
     }
@@ -388,6 +393,25 @@ export class RoomsManager implements vscode.Disposable {
     const sub = s.on('online', () => rejoin());
     const rp = this.panels.get(key(s.id, jid));
     rp?.panel.onDidDispose(() => sub.dispose());
+  }
+
+  /** This window's own (not mirrored) session of `account`, once it exists; undefined if the tab closes first. */
+  private localSession(account: string, panel: vscode.WebviewPanel): Promise<AccountSession | undefined> {
+    const now = this.accounts.get(account);
+    if (now && !isRemote(now)) return Promise.resolve(now);
+    return new Promise((resolve) => {
+      const subs = [
+        this.accounts.onDidCreateSession((x) => {
+          if (x.id !== account || isRemote(x)) return;
+          for (const d of subs) d.dispose();
+          resolve(x);
+        }),
+        panel.onDidDispose(() => {
+          for (const d of subs) d.dispose();
+          resolve(undefined);
+        }),
+      ];
+    });
   }
 
   private adopt(panel: vscode.WebviewPanel, s: AccountSession, room: string): void {

@@ -75,6 +75,12 @@ describe('room panel webview under hostile and large input (Chromium, fake host)
     assert.ok(overflow.list <= 1, `the occupant list scrolls sideways by ${overflow.list} px`);
   });
 
+  it('the padlock says private conversations are for two people only (issue 3 item 8)', async () => {
+    const padlock = w.page.locator('#padlock');
+    assert.equal(await padlock.getAttribute('title'), 'Private conversations (OTR) are for two people only');
+    assert.equal(await padlock.getAttribute('aria-disabled'), 'true');
+  });
+
   it('stays responsive: 500 presence changes and 1,000 new messages, then a frame and typing', async () => {
     await w.page.evaluate(() => {
       for (let i = 1; i < 500; i++) window.postMessage({ kind: 'notification', type: 'occupant', data: { occupant: { nick: `user${i}`, displayNick: `user${i}`, role: 'participant', affiliation: 'none', show: 'dnd', self: false } } }, '*');

@@ -165,6 +165,8 @@ describe('private conversation (code-server UI)', { timeout: 240_000 }, () => {
     const failed = dlg.locator('.result.result-bad');
     await failed.waitFor({ state: 'visible', timeout: 20_000 });
     assert.match((await failed.textContent()) ?? '', /Authentication failed: the answers did not match/);
+    // As libotr: a failed shared secret drops the verified state.
+    await dlg.locator('.state-badge', { hasText: 'Not verified' }).waitFor({ state: 'visible' });
 
     // Bob asks again; Alice cancels in the dialog: Bob is told it was aborted.
     const bobAborted = bob!.otr.waitFor('smp', (e) => e.kind === 'aborted', 30_000);
@@ -177,5 +179,51 @@ describe('private conversation (code-server UI)', { timeout: 240_000 }, () => {
     const cancelled = dlg.locator('.result.result-warn');
     await cancelled.waitFor({ state: 'visible', timeout: 20_000 });
     assert.match((await cancelled.textContent()) ?? '', /You cancelled the authentication/);
+  });
+
+  it('the contact tree\'s actions end and start the private conversation', async () => {
+    const tree = wb!.tree;
+    const more = async (item: string) => {
+      const row = tree.locator('.row-contact[title="bob@localhost"]');
+      await row.hover();
+      await row.locator('[data-action="more"]').click();
+      const entry = tree.locator('.menu [role="menuitem"]', { hasText: item });
+      await entry.waitFor({ state: 'visible' });
+      await entry.click();
+    };
+    const bobFinished = bob!.otr.waitFor('state', (e) => e.contact === ALICE && e.state === 'finished', 20_000);
+    await more('End Private Conversation');
+    await bobFinished;
+    await page.locator('.tabs-container .tab', { hasText: /^Bob/ }).first().click();
+    chat = await webviewFrame(page, 'Bob', { has: 'body.loaded' });
+    await padlockSays('Not private');
+
+    const bobUp = bob!.otr.waitFor('state', (e) => e.contact === ALICE && /^private-/.test(e.state), 20_000);
+    await more('Start Private Conversation');
+    await bobUp;
+    // The failed shared secret above dropped the verification: a new conversation is unverified.
+    await padlockSays('Private, unverified');
+    // "Authenticate Bob…" from the tree brings the dialog forward.
+    await more('Authenticate Bob…');
+    await page.locator('.tabs-container .tab.active', { hasText: 'Authenticate Bob' }).waitFor({ state: 'visible' });
+    await page.locator('.tabs-container .tab', { hasText: /^Bob/ }).first().click();
+    chat = await webviewFrame(page, 'Bob', { has: 'body.loaded' });
+  });
+
+  it('the Authenticate dialog offers to start the private conversation when there is none', async () => {
+    // End it from the padlock menu.
+    await chat.locator('#padlock').click();
+    await chat.locator('.menu [role="menuitem"]', { hasText: 'End private conversation' }).click();
+    await padlockSays('Not private');
+    await page.locator('.tabs-container .tab', { hasText: 'Authenticate Bob' }).click();
+    await page.locator('.tabs-container .tab.active', { hasText: 'Authenticate Bob' }).waitFor({ state: 'visible' });
+    const dlg = await webviewFrame(page, 'Authenticate Bob', { has: 'body.loaded' });
+    const start = dlg.locator('vscode-button.start-private');
+    await start.waitFor({ state: 'visible' });
+    const bobUp = bob!.otr.waitFor('state', (e) => e.contact === ALICE && /^private-/.test(e.state), 20_000);
+    await start.click();
+    await bobUp;
+    await start.waitFor({ state: 'detached' });
+    assert.equal(await dlg.locator('.method[data-method="secret"] vscode-button').getAttribute('disabled'), null, 'authentication can run now');
   });
 });

@@ -137,8 +137,14 @@ describe('OTR over Prosody', () => {
     await bob.otr.smpSecret(alice.jid, 'battery staple');
     await asked2;
     const done2 = bob.otr.waitFor('smp', (e) => e.kind === 'succeeded' || e.kind === 'failed');
+    const dropped = state(alice, bob.jid, 'private-unverified');
     await alice.otr.smpRespond(bob.jid, 'wrong staple');
     assert.equal((await done2).kind, 'failed');
+    // As libotr: a failed shared-secret run drops the verification it would have given.
+    await dropped;
+    assert.equal(bob.otr.state(alice.jid), 'private-unverified');
+    // Verified again by comparing fingerprints, for the key-change test below.
+    await alice.otr.setVerified(bob.jid, bob.otr.ownFingerprint()!, true);
   });
 
   it('refresh keeps the conversation private; end makes it finished on the other side', async () => {

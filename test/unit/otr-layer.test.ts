@@ -103,6 +103,19 @@ describe('OtrLayer back to back', () => {
     assert.ok(!alice.sent.some((s) => s.body.includes('still waiting')));
   });
 
+  it('required policy: messages still waiting after an unanswered start are refused when the user ends it', async () => {
+    const { alice } = pair({ keys: { alice: keyA, bob: keyB }, alice: { policy: 'required', startTimeoutMs: 50 } });
+    alice.tamper = () => [];
+    const id = alice.send(BOB, 'never in the clear');
+    await waitNotice(alice, /did not answer the request.*Your messages wait/);
+    assert.equal(alice.layer.state(BOB), 'plaintext');
+    const failed = alice.waitFor('failed', (f) => f.id === id);
+    await alice.layer.end(BOB);
+    assert.match((await failed).reason, /Not sent/);
+    assert.equal(alice.queue.pending().length, 0);
+    assert.ok(!alice.sent.some((s) => s.body.includes('never in the clear')));
+  });
+
   it('required policy: ending a start that was not answered, then writing again asks again (not stuck)', async () => {
     const { alice, bob } = pair({ keys: { alice: keyA, bob: keyB }, alice: { policy: 'required' } });
     alice.tamper = () => [];
@@ -229,6 +242,29 @@ describe('OtrLayer back to back', () => {
     assert.equal((await a2).kind, 'failed');
     assert.equal((await b2).kind, 'failed');
     assert.equal(bob.layer.state(ALICE), 'private-unverified');
+    // Answering their question wrong says nothing about them: Alice's verification of Bob stays.
+    assert.equal(alice.layer.state(BOB), 'private-verified');
+  });
+
+  it('a failed shared-secret run drops the verified state on both sides (as libotr does)', async () => {
+    const { alice, bob } = await privatePair();
+    const run = async (secretA: string, secretB: string) => {
+      const asked = bob.layer.waitFor('smp', (e) => e.kind === 'asked');
+      const aDone = alice.layer.waitFor('smp', (e) => e.kind === 'succeeded' || e.kind === 'failed');
+      const bDone = bob.layer.waitFor('smp', (e) => e.kind === 'succeeded' || e.kind === 'failed');
+      await alice.layer.smpSecret(BOB, secretA);
+      await asked;
+      await bob.layer.smpRespond(ALICE, secretB);
+      return [(await aDone).kind, (await bDone).kind];
+    };
+    const both = Promise.all([waitState(alice, BOB, 'private-verified'), waitState(bob, ALICE, 'private-verified')]);
+    assert.deepEqual(await run('shared', 'shared'), ['succeeded', 'succeeded']);
+    await both;
+    const dropped = Promise.all([waitState(alice, BOB, 'private-unverified'), waitState(bob, ALICE, 'private-unverified')]);
+    assert.deepEqual(await run('shared', 'sharred'), ['failed', 'failed']);
+    await dropped;
+    assert.ok(alice.notices.some((n) => /Authentication of bob@example.org failed.*no longer shown as verified/.test(n.text)));
+    assert.deepEqual((await alice.layer.knownFingerprints(BOB)).map((f) => f.verified), [false]);
   });
 
   it('SMP abort is reported on both sides', async () => {

@@ -153,6 +153,11 @@ const fingerprintPanel = h(
 
 const chooseBox = h('section', { class: 'choose', hidden: true }, radios, questionPanel, secretPanel, fingerprintPanel);
 
+const startButton = h(
+  'vscode-button',
+  { appearance: 'secondary', class: 'start-private', on: { click: () => void run(() => ipc.request('startPrivate', {}), []) } },
+  'Start private conversation',
+);
 const closeButton = h('vscode-button', { appearance: 'secondary', on: { click: () => void ipc.request('close', {}).catch(showError) } }, 'Close');
 
 app.append(
@@ -264,8 +269,9 @@ function render(): void {
         null,
         s.otr === 'starting'
           ? `Starting a private conversation with ${n}… You can authenticate once it is up.`
-          : `Start a private conversation first: click the padlock in the chat with ${n} and choose "Start private conversation". Authentication runs inside it.`,
+          : `Authentication runs inside a private conversation with ${n}: start one first.`,
       ),
+      s.otr === 'starting' ? null : startButton,
     );
     notPrivate.hidden = false;
   } else {

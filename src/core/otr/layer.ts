@@ -783,7 +783,17 @@ export class OtrLayer extends Emitter<OtrEvents> {
         s.smp = undefined;
         this.emit('smp', { contact, kind: trusted ? 'succeeded' : 'failed', initiatedBy, question });
         if (!trusted) {
-          this.notice(s, initiatedBy === 'us' ? `Authentication of ${name} failed: the answer did not match.` : `${name} could not authenticate you: the answers did not match.`, 'error');
+          // As libotr (message.c set_smp_trust): a failed run drops the trust it would have set
+          // on success, i.e. on the asking side, and on both sides for a shared secret. A
+          // mismatch may mean someone else is at the other end.
+          const drops = (initiatedBy === 'us' || !question) && !!s.theirFp && s.state === 'private-verified';
+          if (drops) void this.setVerified(contact, s.theirFp!, false).catch((e) => this.log.error(`[otr] could not save trust: ${String(e)}`));
+          const dropped = drops ? ` ${name} is no longer shown as verified.` : '';
+          this.notice(
+            s,
+            initiatedBy === 'us' || !question ? `Authentication of ${name} failed: the answers did not match.${dropped}` : `${name} could not authenticate you: the answers did not match.`,
+            'error',
+          );
           break;
         }
         // As pidgin-otr: with a question only the asking side learns something about the
@@ -815,9 +825,11 @@ export class OtrLayer extends Emitter<OtrEvents> {
     this.guard(s, () => s.otr.endOtr());
     s.otr.authstate = CONST.AUTHSTATE_NONE;
     this.setState(s, 'plaintext');
-    if (byUser && prev !== 'plaintext') {
-      this.notice(s, `You have ended the private conversation with ${this.name(s.contact)}.`, 'info');
+    if (byUser) {
+      if (prev !== 'plaintext') this.notice(s, `You have ended the private conversation with ${this.name(s.contact)}.`, 'info');
       // Messages written for the private conversation are never sent in the clear afterwards.
+      // Also from 'plaintext': messages still waiting after an unanswered start (required
+      // policy) are refused when the user ends it, rather than waiting forever.
       if (prev !== 'private-unverified' && prev !== 'private-verified') this.failHeld(s, 'Not sent: the private conversation ended before it could be delivered.');
     }
   }
@@ -828,16 +840,25 @@ export class OtrLayer extends Emitter<OtrEvents> {
     }
   }
 
-  private armStartTimer(s: Session): void {
+  private armStartTimer(s: Session, extended = false): void {
     this.clearStartTimer(s);
     s.startTimer = setTimeout(() => {
       s.startTimer = undefined;
       if (s.state !== 'starting') return;
+      // They did answer: the AKE is under way (OTR v3 "Authenticated Key Exchange": past NONE,
+      // and past AWAITING_DHKEY, where we only sent our own D-H Commit, an authstate means an
+      // AKE message came from them). A slow peer or a loaded machine gets one more period to
+      // finish it, rather than being told it never answered.
+      const answered = s.otr.authstate !== CONST.AUTHSTATE_NONE && s.otr.authstate !== CONST.AUTHSTATE_AWAITING_DHKEY;
+      if (!extended && answered) {
+        this.armStartTimer(s, true);
+        return;
+      }
       const name = this.name(s.contact);
       s.otr.authstate = CONST.AUTHSTATE_NONE;
       this.setState(s, 'plaintext');
       if (this.policyFor(s.contact) === 'required') {
-        this.notice(s, `${name} did not answer the request for a private conversation (their client may not support OTR). Your messages wait; start again to retry.`, 'warning');
+        this.notice(s, `${name} did not answer the request for a private conversation (their client may not support OTR). Your messages wait: it is asked for again when ${name} comes online, or start it again; end it to cancel them.`, 'warning');
       } else {
         this.notice(s, `${name} did not answer the request for a private conversation (their client may not support OTR).`, 'warning');
         this.failHeld(s, 'Not sent: the private conversation could not be started.');
