@@ -49,12 +49,12 @@ import {
   PRESENCE_ICON,
   PRESENCE_LABEL,
   connectionLabel,
-  formatDay,
   formatFull,
   formatTime,
   sameDay,
 } from '../shared/render';
 import { renderTextBody } from '../shared/textBody';
+import * as shared from '../shared/conversation';
 
 provideVSCodeDesignSystem().register(vsCodeButton());
 
@@ -62,8 +62,6 @@ const ipc = createWebviewIpc<ChatRequests, ChatNotifications>();
 
 /** Messages turned into DOM per page (first paint and each "load earlier"), as the host pages them. */
 const PAGE = CHAT_PAGE;
-/** Within this many pixels of the bottom counts as "at the bottom" (sub-pixel zoom, rounding). */
-const BOTTOM_SLACK = 24;
 /** XEP-0085 §5.2: "paused" after the user stops typing for a while; 5 s is what most clients use. */
 const PAUSE_AFTER_MS = 5000;
 
@@ -431,17 +429,13 @@ function renderMessage(i: number): HTMLElement {
   return el;
 }
 
-function daySeparator(ts: number): HTMLElement {
-  return h('div', { class: 'day', role: 'separator', 'aria-label': formatDay(ts) }, h('span', null, formatDay(ts)));
-}
-
 /** DOM for messages [from, to), with day separators. */
 function renderRange(from: number, to: number): DocumentFragment {
   const frag = document.createDocumentFragment();
   for (let i = from; i < to; i++) {
     const m = messages[i]!;
     const prev = messages[i - 1];
-    if (!prev || !sameDay(prev.ts, m.ts)) frag.appendChild(daySeparator(m.ts));
+    if (!prev || !sameDay(prev.ts, m.ts)) frag.appendChild(shared.daySeparator(m.ts));
     const el = renderMessage(i);
     elementById.set(m.id, el);
     frag.appendChild(el);
@@ -478,10 +472,10 @@ function fetchEarlier(): Promise<void> {
 }
 
 function distanceFromBottom(): number {
-  return scroller.scrollHeight - scroller.scrollTop - scroller.clientHeight;
+  return shared.distanceFromBottom(scroller);
 }
 function atBottom(): boolean {
-  return distanceFromBottom() <= BOTTOM_SLACK;
+  return shared.atBottom(scroller);
 }
 function scrollToBottom(): void {
   scroller.scrollTop = scroller.scrollHeight;
@@ -753,18 +747,11 @@ function onTyping(): void {
 }
 
 function autosize(): void {
-  // CSSOM style writes are allowed under the CSP (no style attribute in markup).
-  textarea.style.height = 'auto';
-  textarea.style.height = `${Math.min(textarea.scrollHeight + 2, Math.max(80, window.innerHeight * 0.4))}px`;
+  shared.autosize(textarea, 0.4);
 }
 
 function updateCounter(): boolean {
-  const n = textarea.value.length;
-  const over = n > MAX_OUTGOING_TEXT;
-  counter.textContent = n > MAX_OUTGOING_TEXT * 0.9 ? `${n.toLocaleString()} / ${MAX_OUTGOING_TEXT.toLocaleString()}` : '';
-  counter.classList.toggle('over', over);
-  counter.title = over ? 'Too long to send as one message' : '';
-  return over;
+  return shared.updateCounter(textarea, counter);
 }
 
 let draftTimer: ReturnType<typeof setTimeout> | undefined;
