@@ -79,9 +79,9 @@ describe('OtrLayer: the contact restarted and could not read our messages', () =
     // OTR v3 "Instance Tags": a data message for another instance is discarded, not answered.
     await waitNotice(bob2, /meant for another session/);
     await bob2.idle();
-    assert.ok(!alice.notices.some((n) => /could not read/.test(n.text)), 'too early: nothing told Alice yet');
+    assert.ok(!alice.notices.some((n) => /Resend privately/.test(n.text)), 'too early: nothing told Alice yet');
 
-    const up = Promise.all([waitState(bob2, ALICE, 'private-unverified'), waitNotice(alice, /could not read your last private message/)]);
+    const up = Promise.all([waitState(bob2, ALICE, 'private-unverified'), waitNotice(alice, /started a new private conversation \(their client may have restarted\): your last private message may not have been readable/)]);
     await bob2.layer.start(ALICE);
     await up;
     await waitState(alice, BOB, 'private-unverified');
@@ -92,6 +92,42 @@ describe('OtrLayer: the contact restarted and could not read our messages', () =
     const r = await waitReceived(bob2, 'into the void');
     assert.equal(r.encrypted, true);
     assert.ok(!onWire(alice, 'into the void'));
+  });
+
+  it('same instance tag, a client that sends no OTR Error (mcabber): its new AKE is the sign', async () => {
+    const { alice, bob } = await privatePair();
+    const bob2 = await restart(alice, bob, true);
+    bob2.tamper = (body) => (body.startsWith('?OTR Error:') ? [] : [body]);
+    alice.send(BOB, 'unread by mcabber');
+    await waitNotice(bob2, /could not be decrypted/);
+    await bob2.idle();
+    const told = waitNotice(alice, /may not have been readable/);
+    await bob2.layer.start(ALICE);
+    assert.equal((await told).action, 'resendPrivate');
+    await waitState(alice, BOB, 'private-unverified');
+    await alice.layer.resendUnread(BOB);
+    assert.equal((await waitReceived(bob2, 'unread by mcabber')).encrypted, true);
+  });
+
+  it('a refresh by the contact after it answered (all acknowledged) offers nothing to resend', async () => {
+    const { alice, bob } = await privatePair();
+    alice.send(BOB, 'hello');
+    await waitReceived(bob, 'hello');
+    bob.send(ALICE, 'hi');
+    await waitReceived(alice, 'hi');
+    await bob.layer.refresh(ALICE);
+    await waitNotice(alice, /refreshed/);
+    assert.ok(!alice.notices.some((n) => /Resend privately/.test(n.text)));
+  });
+
+  it('our own refresh right after an unacknowledged message is no sign of a restart', async () => {
+    const { alice, bob } = await privatePair();
+    alice.send(BOB, 'not yet answered');
+    await waitReceived(bob, 'not yet answered');
+    await alice.layer.refresh(BOB);
+    await waitNotice(alice, /refreshed/);
+    await Promise.all([alice.idle(), bob.idle()]);
+    assert.ok(!alice.notices.some((n) => /Resend privately/.test(n.text)));
   });
 
   it('an OTR Error after the contact answered (all acknowledged) offers nothing to resend', async () => {

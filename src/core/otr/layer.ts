@@ -566,6 +566,8 @@ export class OtrLayer extends Emitter<OtrEvents> {
     const frag = parseFragmentHeader(body);
     const before = { k: otr.fragment.k, n: otr.fragment.n ?? 0 };
     const theirError = /\?OTR Error:/.test(body);
+    // A D-H Commit that answers our own query (a refresh or start) is no sign of a restart.
+    const weAsked = !!s.refreshing || s.queriedAt !== undefined;
     // A reassembled fragment run must be an OTR message too.
     const looksEncoded = /\?OTR:[A-Za-z0-9+/=]/.test(body) || !!frag;
     if (frag && (otr.fragment.s?.length ?? 0) + body.length > MAX_REASSEMBLY) {
@@ -634,7 +636,13 @@ export class OtrLayer extends Emitter<OtrEvents> {
     const tag = instanceTagOf(otr.their_instance_tag);
     const tagChanged = tag !== 0 && s.theirTag !== 0 && tag !== s.theirTag;
     if (tag) s.theirTag = tag;
-    if (theirError || c.newInstance || tagChanged) this.markUnread(s);
+    // libotr only sends that error if the application provides its text (otr_error_message):
+    // mcabber 1.1.2 does not, it just tells its user "Message lost"; that user then starts a
+    // new private conversation. A new AKE from them while ours is up is therefore a sign too
+    // (a query or a D-H Commit; from the same instance tag if their client keeps it on disk).
+    const theyRestart = wasPrivate && !weAsked && (/^\?OTRv\d*\?/.test(body) || /^\?OTR:AA[IM]C/.test(body));
+    if (theirError) this.markUnread(s, 'error');
+    else if (c.newInstance || tagChanged || theyRestart) this.markUnread(s, 'restart');
 
     let out: { text: string; encrypted: boolean } | null = null;
     for (const ui of c.ui) {
@@ -668,7 +676,7 @@ export class OtrLayer extends Emitter<OtrEvents> {
     if (s.unconfirmed.length > MAX_UNCONFIRMED) s.unconfirmed.splice(0, s.unconfirmed.length - MAX_UNCONFIRMED);
   }
 
-  private markUnread(s: Session): void {
+  private markUnread(s: Session, why: 'error' | 'restart'): void {
     const now = Date.now();
     const lost = s.unconfirmed.filter((m) => now - m.at < UNCONFIRMED_WINDOW_MS);
     s.unconfirmed = [];
@@ -679,12 +687,17 @@ export class OtrLayer extends Emitter<OtrEvents> {
     const name = this.name(s.contact);
     const n = s.unread.length;
     const what = n === 1 ? 'your last private message' : `your last ${n} private messages`;
+    const it = n === 1 ? 'it' : 'them';
+    const text =
+      why === 'error'
+        ? `${name} could not read ${what} (even if shown as delivered: their client received ${it} but could not decrypt ${it}, e.g. after a restart).`
+        : `${name} started a new private conversation (their client may have restarted): ${what} may not have been readable for them, even if shown as delivered.`;
     // Not written to history (persist false): the texts it offers to resend live in memory
     // only, so after a restart the line's button would have nothing to send.
     try {
       this.account.system(
         s.contact,
-        `${name} could not read ${what} (even if shown as delivered: their client received it but could not decrypt it, e.g. after a restart). Resend privately sends ${n === 1 ? 'it' : 'them'} again in a new private conversation.`,
+        `${text} Resend privately sends ${it} again in a new private conversation.`,
         'warning',
         false,
         { label: 'Resend privately', command: 'resendPrivate' },
