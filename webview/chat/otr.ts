@@ -107,6 +107,8 @@ export function actionLabel(action: SystemAction, name: string): string {
       return 'End private conversation';
     case 'authenticate':
       return `Authenticate ${name}…`;
+    case 'resendPrivate':
+      return 'Resend privately';
   }
 }
 
@@ -115,6 +117,7 @@ export const ACTION_ICON: Record<SystemAction, string> = {
   refreshPrivate: 'refresh',
   endPrivate: 'unlock',
   authenticate: 'shield',
+  resendPrivate: 'sync',
 };
 
 export function isPrivate(otr: OtrView | undefined): boolean {
