@@ -327,3 +327,131 @@ describe('patch 8: D-H key pairs and session keys are derived when first used', 
   });
 });
 
+describe('patch 9: hashes, MACs and AES-CTR through node:crypto (helpers.js)', () => {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const HLP = require('otr/lib/helpers.js') as {
+    setNative?(on: boolean): void;
+    encryptAes(msg: unknown, c: string, iv: string): string;
+    decryptAes(msg: string, c: string, iv: string): { toString(enc: unknown): string };
+    make1Mac(m: string, key: string): string;
+    makeMac(m: string, key: string): string;
+    h1(b: string, s: string): string;
+    h2(b: string, s: string): string;
+  };
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const CryptoJS = require('otr/vendor/crypto.js') as { enc: { Latin1: { parse(s: string): unknown } } };
+  const latin1 = (CryptoJS as unknown as { enc: { Latin1: unknown } }).enc.Latin1;
+  const bytes = (n: number) => randomBytes(n).toString('latin1');
+  const both = <T>(f: () => T): [T, T] => {
+    HLP.setNative!(true);
+    const a = f();
+    HLP.setNative!(false);
+    try {
+      return [a, f()];
+    } finally {
+      HLP.setNative!(true);
+    }
+  };
+
+  it('is applied, and gives the same bytes as the CryptoJS code for random inputs', () => {
+    assert.equal(typeof HLP.setNative, 'function', 'the patch is not applied (run npm install / patch-package)');
+    for (let i = 0; i < 20; i++) {
+      const key = bytes(16);
+      const iv = bytes(8) + '\x00'.repeat(8);
+      const msg = bytes(i * 37);
+      const m = bytes(1 + i * 11);
+      const [e1, e2] = both(() => HLP.encryptAes(CryptoJS.enc.Latin1.parse(msg), key, iv));
+      assert.equal(e1, e2, `AES-CTR encrypt ${i}`);
+      const [d1, d2] = both(() => HLP.decryptAes(e1, key, iv).toString(latin1));
+      assert.equal(d1, msg);
+      assert.equal(d2, msg);
+      const macKey = bytes(20);
+      assert.deepEqual(...both(() => HLP.make1Mac(m, macKey)), 'HMAC-SHA1');
+      assert.deepEqual(...both(() => HLP.makeMac(m, key)), 'HMAC-SHA256, 160 bits');
+      assert.deepEqual(...both(() => [HLP.h1('\x01', m), HLP.h2('\x00', m), HLP.h1('', m)]), 'SHA-1 / SHA-256');
+    }
+  });
+
+  it('sessions encrypting with one implementation decrypt with the other, both ways', async () => {
+    const { alice, bob } = pair({ keys: { alice: keyA, bob: keyB } });
+    await alice.layer.start(BOB);
+    await Promise.all([waitState(alice, BOB, 'private-unverified'), waitState(bob, ALICE, 'private-unverified')]);
+    try {
+      for (let i = 0; i < 6; i++) {
+        HLP.setNative!(i % 2 === 0);
+        alice.send(BOB, `native ${i % 2 === 0} a${i}`);
+        await waitReceived(bob, `native ${i % 2 === 0} a${i}`);
+        HLP.setNative!(i % 2 === 1);
+        bob.send(ALICE, `b${i}`);
+        await waitReceived(alice, `b${i}`);
+      }
+    } finally {
+      HLP.setNative!(true);
+    }
+    assert.ok(![...alice.notices, ...bob.notices].some((n) => n.level === 'error'), JSON.stringify([...alice.notices, ...bob.notices]));
+  });
+});
+
+describe('patch 10: a copy of a data message already read is dropped without an OTR Error', () => {
+  // The intermittent otr-presence failure ("survives the contact going offline and coming back"):
+  // Prosody re-delivers, from offline storage, a message the client had received but not yet
+  // acknowledged (XEP-0198) when its session closed. The copy has a counter that is not larger
+  // (OTR v3 "Receiving a Data Message"); the library answered it with an OTR Error and the peer
+  // marked the conversation lost. Same order as over Prosody: the copy, then what was sent
+  // while the contact was away.
+  it('the contact reads the copy once, reads what came after, and the conversation stays private on both sides', async () => {
+    const { alice, bob } = pair({ keys: { alice: keyA, bob: keyB } });
+    await alice.layer.start(BOB);
+    await Promise.all([waitState(alice, BOB, 'private-unverified'), waitState(bob, ALICE, 'private-unverified')]);
+    await Promise.all([alice.idle(), bob.idle()]);
+    const wire: string[] = [];
+    alice.tamper = (body) => {
+      if (body.startsWith('?OTR:AAMD')) wire.push(body);
+      return [body];
+    };
+    alice.send(BOB, 'before: apricot');
+    await waitReceived(bob, 'before: apricot');
+    // Bob is away: the next message waits in "offline storage".
+    alice.tamper = (body) => {
+      if (body.startsWith('?OTR:AAMD')) wire.push(body);
+      return [];
+    };
+    alice.send(BOB, 'while you were away: fig');
+    await alice.waitFor('wire', (w) => w.body.startsWith('?OTR:AAMD') && w.body !== wire[0]);
+    alice.tamper = undefined;
+    assert.equal(wire.length, 2);
+    await bob.deliver(ALICE, wire[0]); // the copy
+    await bob.deliver(ALICE, wire[1]);
+    await waitReceived(bob, 'while you were away: fig');
+    await Promise.all([alice.idle(), bob.idle()]);
+    assert.equal(bob.received.filter((r) => r.text === 'before: apricot').length, 1, 'the copy is not shown again');
+    assert.deepEqual(bob.sent.filter((s) => s.body.startsWith('?OTR Error')), [], 'no OTR Error for a copy');
+    assert.deepEqual([...alice.notices, ...bob.notices].filter((n) => n.level === 'error'), []);
+    assert.equal(alice.layer.state(BOB), 'private-unverified');
+    bob.send(ALICE, 'back again: grape');
+    assert.equal((await waitReceived(alice, 'back again: grape')).encrypted, true);
+    assert.equal(alice.layer.state(BOB), 'private-unverified');
+  });
+
+  it('a copy whose MAC does not verify is still an error', async () => {
+    const { alice, bob } = pair({ keys: { alice: keyA, bob: keyB } });
+    await alice.layer.start(BOB);
+    await Promise.all([waitState(alice, BOB, 'private-unverified'), waitState(bob, ALICE, 'private-unverified')]);
+    await Promise.all([alice.idle(), bob.idle()]);
+    let captured = '';
+    alice.tamper = (body) => {
+      if (!captured && body.startsWith('?OTR:AAMD')) captured = body;
+      return [body];
+    };
+    alice.send(BOB, 'once');
+    await waitReceived(bob, 'once');
+    alice.tamper = undefined;
+    const raw = Buffer.from(captured.slice(5, -1), 'base64');
+    // v3 data: ver(2) type(1) tags(8) flags(1) keyids(4+4) MPI(4+len) ctr(8) DATA(4+len) MAC ...
+    const mpiLen = raw.readUInt32BE(2 + 1 + 8 + 1 + 8);
+    const dataAt = 2 + 1 + 8 + 1 + 8 + 4 + mpiLen + 8 + 4;
+    raw[dataAt] ^= 0x01; // first encrypted byte: same counter, the MAC no longer verifies
+    await bob.deliver(ALICE, `?OTR:${raw.toString('base64')}.`);
+    await waitNotice(bob, /could not be decrypted \(Counter in message is not larger\)/);
+  });
+});
