@@ -27,8 +27,6 @@ const webviewSources = (): string[] => tsFiles(join(root, 'webview'));
  * literal, so it cannot trip this; a literal that really is not UI text (a CSS class, a key name)
  * does not start with a capital or sits elsewhere.
  */
-/** Webviews not converted yet (their render paths were being rewritten at the same time). */
-const PENDING = ['/webview/chat/', '/webview/contacts/'];
 const BARE_WEBVIEW = [
   /\.(?:textContent|title|placeholder|ariaLabel)\s*=\s*(?:[^;=]*\?\s*)?(['"`])[A-Za-z]/g,
   /(?:\btitle|'aria-label'|\bplaceholder)\s*:\s*(?:[^,}]*\?\s*)?(['"`])[A-Za-z]/g,
@@ -86,7 +84,7 @@ describe('l10n', () => {
   });
 
   test('webview UI text is not a bare English literal (textContent, title, aria-label, placeholder, h() text)', () => {
-    for (const f of webviewSources().filter((f) => !PENDING.some((p) => f.includes(p)))) {
+    for (const f of webviewSources()) {
       const src = readFileSync(f, 'utf8');
       const hits = BARE_WEBVIEW.flatMap((re) => [...src.matchAll(re)].map((m) => m[0]));
       assert.deepEqual(hits, [], `${f}: user-visible text without l10n.t`);
