@@ -31,6 +31,8 @@ const BARE_WEBVIEW = [
   /\.(?:textContent|title|placeholder|ariaLabel)\s*=\s*(?:[^;=]*\?\s*)?(['"`])[A-Za-z]/g,
   /(?:\btitle|'aria-label'|\bplaceholder)\s*:\s*(?:[^,}]*\?\s*)?(['"`])[A-Za-z]/g,
   /\bh\(\s*'[\w-]+'\s*,\s*(?:null|\{[^{}]*\})\s*,\s*(?:[^,)]*\?\s*)?(['"`])[A-Z]/g,
+  /setAttribute\(\s*'(?:aria-label|title|placeholder)'\s*,\s*(?:[^,)]*\?\s*)?(['"`])[A-Za-z]/g,
+  /\b(?:announce|systemLine)\(\s*(?:[^,)]*\?\s*)?(['"`])[A-Za-z]/g,
 ];
 
 /** First-argument literals of l10n.t calls, evaluated as JS strings (independent of the script). */
@@ -99,9 +101,11 @@ describe('l10n', () => {
       "h('span', null, 'Verified')",
       "h('button', { class: 'x' }, `Show all ${n}`)",
       "textarea.placeholder = `Message ${name}`;",
+      "el.setAttribute('aria-label', `Rooms, ${n}`);",
+      "announce('A message could not be sent.');",
     ];
     for (const b of bad) assert.ok(BARE_WEBVIEW.some((re) => [...b.matchAll(re)].length > 0), b);
-    const good = ["el.textContent = l10n.t('Loading…');", "h('span', null, nick)", "h('span', { class: 'x' }, l10n.t('Verified'))", "el.title = label;"];
+    const good = ["el.textContent = l10n.t('Loading…');", "h('span', null, nick)", "h('span', { class: 'x' }, l10n.t('Verified'))", "el.title = label;", "announce(l10n.t('Copied.'))", "el.setAttribute('aria-label', label)"];
     for (const g of good) assert.ok(!BARE_WEBVIEW.some((re) => [...g.matchAll(re)].length > 0), g);
   });
 });
