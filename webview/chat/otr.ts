@@ -37,9 +37,9 @@ export const POLICY_LABEL: Record<OtrPolicyView, string> = {
 };
 
 export const POLICY_HINT: Record<OtrPolicyView, string> = {
-  manual: 'start private conversations only when I ask',
-  opportunistic: 'start automatically with contacts whose clients support it',
-  required: 'never send a message in plaintext',
+  manual: l10n.t('start private conversations only when I ask'),
+  opportunistic: l10n.t('start automatically with contacts whose clients support it'),
+  required: l10n.t('never send a message in plaintext'),
 };
 
 export const UNAVAILABLE = l10n.t('Private conversations (OTR) are for two people only');

@@ -23,7 +23,7 @@ export function canRerequest(c: ContactView): boolean {
 
 export function contactMenu(c: ContactView): ContactMenuEntry[] {
   const items: ContactMenuEntry[] = [
-    { label: l10n.t('Send message'), icon: 'comment', hint: 'Enter', action: 'open' },
+    { label: l10n.t('Send message'), icon: 'comment', hint: l10n.t('Enter'), action: 'open' },
     { label: l10n.t('Start Private Conversation'), icon: 'lock', action: 'startPrivate' },
     { label: l10n.t('Refresh Private Conversation'), icon: 'sync', action: 'refreshPrivate' },
     { label: l10n.t('End Private Conversation'), icon: 'unlock', action: 'endPrivate' },
@@ -32,6 +32,6 @@ export function contactMenu(c: ContactView): ContactMenuEntry[] {
     { label: l10n.t('Move to group…'), icon: 'folder', action: 'move' },
   ];
   if (canRerequest(c)) items.push({ label: l10n.t('Re-request authorisation'), icon: 'refresh', action: 'rerequest' });
-  items.push({ label: l10n.t('Remove…'), icon: 'trash', hint: 'Delete', danger: true, action: 'remove' });
+  items.push({ label: l10n.t('Remove…'), icon: 'trash', hint: l10n.t('Delete'), danger: true, action: 'remove' });
   return items;
 }

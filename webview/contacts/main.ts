@@ -27,7 +27,7 @@ import { announce, append, h, icon, replaceChildren } from '../shared/dom';
 import { createWebviewIpc, loadState, saveState } from '../shared/ipc';
 import { showMenu, type MenuItem } from '../shared/menu';
 import { contactMenu } from './contactMenu';
-import { CONNECTION_ICON, PRESENCE_ICON, PRESENCE_LABEL, connectionLabel, formatFull, plural } from '../shared/render';
+import { CONNECTION_ICON, PRESENCE_ICON, PRESENCE_LABEL, connectionLabel, formatFull } from '../shared/render';
 import { l10n } from '../shared/l10n';
 
 provideVSCodeDesignSystem().register(vsCodeButton());
@@ -206,7 +206,7 @@ function renderRow(r: Positioned): HTMLElement {
       const stateIcon = icon(CONNECTION_ICON[a.state], undefined, ['conn-icon', `conn-${a.state}`, spin && 'codicon-modifier-spin'].filter(Boolean).join(' '));
       const signedIn = a.state !== 'signedOut' && a.state !== 'error';
       el.title = `${a.jid} — ${state}`;
-      el.setAttribute('aria-label', [a.jid, state, a.queued > 0 ? `${plural(a.queued, 'message')} queued` : ''].filter(Boolean).join(', '));
+      el.setAttribute('aria-label', [a.jid, state, a.queued > 0 ? (a.queued === 1 ? l10n.t('1 message queued') : l10n.t('{0} messages queued', a.queued)) : ''].filter(Boolean).join(', '));
       append(
         el,
         twistie(r.expanded),
@@ -250,7 +250,7 @@ function renderRow(r: Positioned): HTMLElement {
       el.title = c.jid;
       el.setAttribute(
         'aria-label',
-        [c.name, c.jid !== c.name ? c.jid : '', presence, c.status, flag, c.unread > 0 ? plural(c.unread, 'unread message') : '']
+        [c.name, c.jid !== c.name ? c.jid : '', presence, c.status, flag, c.unread > 0 ? unreadLabel(c.unread) : '']
           .filter(Boolean)
           .join(', '),
       );
@@ -271,7 +271,7 @@ function renderRow(r: Positioned): HTMLElement {
               )
             : null,
         ),
-        c.unread > 0 ? h('span', { class: 'badge', title: plural(c.unread, 'unread message') }, c.unread > 99 ? '99+' : String(c.unread)) : null,
+        c.unread > 0 ? h('span', { class: 'badge', title: unreadLabel(c.unread) }, c.unread > 99 ? '99+' : String(c.unread)) : null,
         c.verifyRequest
           ? h('span', { class: 'actions always' }, rowButton('verify', 'shield', l10n.t('Answer the verification request…')), rowButton('more', 'ellipsis', l10n.t('More actions…')))
           : h('span', { class: 'actions' }, rowButton('message', 'comment', l10n.t('Send message')), rowButton('more', 'ellipsis', l10n.t('More actions…'))),
@@ -303,7 +303,7 @@ function renderRow(r: Positioned): HTMLElement {
       el.title = m.jid;
       el.setAttribute(
         'aria-label',
-        [m.name, m.jid, state, m.bookmarked ? 'bookmarked' : '', m.unread > 0 ? plural(m.unread, 'unread message') : '', m.mentions > 0 ? plural(m.mentions, 'mention') : '']
+        [m.name, m.jid, state, m.bookmarked ? l10n.t('bookmarked') : '', m.unread > 0 ? unreadLabel(m.unread) : '', m.mentions > 0 ? m.mentions === 1 ? l10n.t('1 mention') : l10n.t('{0} mentions', m.mentions) : '']
           .filter(Boolean)
           .join(', '),
       );
@@ -317,7 +317,7 @@ function renderRow(r: Positioned): HTMLElement {
         ),
         m.bookmarked ? icon('bookmark', undefined, 'room-bookmark') : null,
         m.unread > 0
-          ? h('span', { class: ['badge', m.mentions > 0 && 'badge-mention'], title: plural(m.unread, 'unread message') }, m.unread > 99 ? '99+' : String(m.unread))
+          ? h('span', { class: ['badge', m.mentions > 0 && 'badge-mention'], title: unreadLabel(m.unread) }, m.unread > 99 ? '99+' : String(m.unread))
           : null,
         h('span', { class: 'actions' }, rowButton('openRoom', 'comment-discussion', l10n.t('Open room')), rowButton('more', 'ellipsis', l10n.t('More actions…'))),
       );
@@ -506,12 +506,17 @@ function run<M extends keyof ContactsRequests & string>(method: M, params: Conta
   );
 }
 
+/** "1 unread message" / "N unread messages" as whole strings (plural forms differ by language). */
+function unreadLabel(n: number): string {
+  return n === 1 ? l10n.t('1 unread message') : l10n.t('{0} unread messages', n);
+}
+
 const ROOM_STATE: Record<RoomSummaryView['status'], string> = {
-  joining: 'joining…',
-  joined: 'joined',
-  offline: 'offline',
-  left: 'not joined',
-  error: 'could not join',
+  joining: l10n.t('joining…'),
+  joined: l10n.t('joined'),
+  offline: l10n.t('offline'),
+  left: l10n.t('not joined'),
+  error: l10n.t('could not join'),
 };
 
 function roomAction(account: string, action: RoomTreeAction, jid?: string): void {
@@ -561,7 +566,7 @@ function menuFor(r: Positioned): MenuItem[] {
     case 'room': {
       const m = r.room;
       const inside = m.status === 'joined' || m.status === 'joining';
-      const items: MenuItem[] = [{ label: l10n.t('Open'), icon: 'comment-discussion', hint: 'Enter', run: () => roomAction(m.account, 'open', m.jid) }];
+      const items: MenuItem[] = [{ label: l10n.t('Open'), icon: 'comment-discussion', hint: l10n.t('Enter'), run: () => roomAction(m.account, 'open', m.jid) }];
       if (m.status === 'joined') items.push({ label: l10n.t('Invite…'), icon: 'person-add', run: () => roomAction(m.account, 'invite', m.jid) });
       items.push(
         inside

@@ -199,7 +199,7 @@ let answered = false;
 let weAborted = false;
 
 function name(): string {
-  return state?.name || state?.jid || 'your contact';
+  return state?.name || state?.jid || l10n.t('your contact');
 }
 function isPrivate(): boolean {
   return state?.otr === 'private-unverified' || state?.otr === 'private-verified';
