@@ -9,7 +9,7 @@
  * Messages go one at a time (the next leaves when the previous echo came back).
  * Writes JSON to $BENCH_OUT; progress to stderr.
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { AccountSession } from '../src/core/account';
@@ -29,7 +29,32 @@ export function pct(xs: number[], p: number): number {
   const s = [...xs].sort((a, b) => a - b);
   return s.length ? s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))]! : NaN;
 }
-const stats = (xs: number[]) => ({ n: xs.length, p50: pct(xs, 50), p99: pct(xs, 99), mean: xs.reduce((a, b) => a + b, 0) / xs.length });
+const stats = (xs: number[]) => ({ n: xs.length, p50: pct(xs, 50), p99: pct(xs, 99), mean: xs.reduce((a, b) => a + b, 0) / xs.length, ...cpuPerTrip });
+
+/**
+ * CPU per round trip, after the warm-up: this process (both clients) and Prosody (from
+ * /proc/PID/stat, 10 ms ticks: fine over 500 trips). Where a round trip's time goes when the
+ * profile of this process is mostly idle.
+ */
+let serverPid = -1;
+let cpuPerTrip: { clientCpuMs?: number; serverCpuMs?: number } = {};
+function procCpuMs(pid: number): number {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return ((Number(f[11]) + Number(f[12])) * 1000) / 100; // utime + stime, in USER_HZ (100)
+  } catch {
+    return NaN;
+  }
+}
+function cpuMark(): () => void {
+  const c0 = process.cpuUsage();
+  const s0 = procCpuMs(serverPid);
+  return () => {
+    const c = process.cpuUsage(c0);
+    cpuPerTrip = { clientCpuMs: (c.user + c.system) / 1000, serverCpuMs: procCpuMs(serverPid) - s0 };
+  };
+}
 
 const users: Record<string, string> = {};
 for (const u of ['r1', 'r2', 'n1', 'n2', 'p1', 'p2', 'o1', 'o2']) users[u] = `${u}-pw`;
@@ -68,6 +93,7 @@ async function rawRtt(server: ProsodyServer, nodelay: boolean, n: number): Promi
     if (waiting && el.is('message') && el.getChildText('body') === waiting.body) waiting.resolve();
   }) as never);
   const out: number[] = [];
+  let done = () => {};
   for (let i = 0; i < n + 10; i++) {
     const body = `m${i}`;
     const t = performance.now();
@@ -76,8 +102,11 @@ async function rawRtt(server: ProsodyServer, nodelay: boolean, n: number): Promi
       void a.send(xml('message', { to: b.jid, type: 'chat', id: `q${i}` }, xml('body', {}, body)));
     });
     if (i >= 10) out.push(performance.now() - t); // first 10: warm-up
+    if (i === 9) done = cpuMark();
   }
   await Promise.all([a.stop(), b.stop()]);
+  done();
+  cpuPerTrip = { clientCpuMs: cpuPerTrip.clientCpuMs! / n, serverCpuMs: cpuPerTrip.serverCpuMs! / n };
   return out;
 }
 
@@ -126,6 +155,7 @@ async function padlockRtt(a: Side, b: Side, n: number, expectPrivate: boolean): 
     }
   });
   const out: number[] = [];
+  let done = () => {};
   for (let i = 0; i < n + 10; i++) {
     const text = `m${i}`;
     const t = performance.now();
@@ -134,10 +164,13 @@ async function padlockRtt(a: Side, b: Side, n: number, expectPrivate: boolean): 
       void a.s.sendMessage(b.jid, text);
     });
     if (i >= 10) out.push(performance.now() - t);
+    if (i === 9) done = cpuMark();
   }
   d1.dispose();
   d2.dispose();
   if (expectPrivate && privateSeen !== n + 10) throw new Error(`only ${privateSeen}/${n + 10} echoes were private`);
+  done();
+  cpuPerTrip = { clientCpuMs: cpuPerTrip.clientCpuMs! / n, serverCpuMs: cpuPerTrip.serverCpuMs! / n };
   return out;
 }
 
@@ -166,6 +199,7 @@ async function burst(a: Side, b: Side, n: number): Promise<{ ms: number; deliver
 async function main() {
   const dir = mkdtempSync(join(tmpdir(), 'padlock-bench-xmpp-'));
   const server = await startProsody({ users, muc: false });
+  serverPid = server.pid;
   const result: Record<string, unknown> = {};
   try {
     const only = process.env.BENCH_XMPP_ONLY; // e.g. "plain" or "otr" (profiling one part)

@@ -80,6 +80,7 @@ class ChatPanel implements vscode.Disposable {
           if (this.account.state !== 'online') throw new Error(vscode.l10n.t('{0} is not signed in.', this.account.jid));
           if (action === 'startPrivate') await layer.start(this.jid);
           else if (action === 'refreshPrivate') await layer.refresh(this.jid);
+          else if (action === 'resendPrivate') await layer.resendUnread(this.jid);
           else await layer.end(this.jid);
         },
         otrPolicy: async ({ policy }) => {

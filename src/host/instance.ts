@@ -325,6 +325,7 @@ export class InstanceWiring implements vscode.Disposable {
         if (action === 'startPrivate') return layer.start(jid);
         if (action === 'refreshPrivate') return layer.refresh(jid);
         if (action === 'endPrivate') return layer.end(jid);
+        if (action === 'resendPrivate') return layer.resendUnread(jid).then(() => undefined);
         throw protocolError('bad OTR action');
       }
       case 'otrView':

@@ -181,6 +181,9 @@ export class OtrService implements vscode.Disposable {
     const layer = this.need(s);
     await layer.whenReady();
     if (layer.hasKey()) {
+      // The safe answer is the default: VS Code focuses a modal's first button, so Enter (and
+      // Escape, Cancel) keep the key; a new key needs a deliberate choice (test/browser/ui-keygen).
+      const keep = vscode.l10n.t('Keep Current Key');
       const regenerate = vscode.l10n.t('Generate a New Key');
       const pick = await vscode.window.showWarningMessage(
         vscode.l10n.t('{0} already has a private key.', s.jid),
@@ -191,6 +194,7 @@ export class OtrService implements vscode.Disposable {
             layer.ownFingerprint() ?? '',
           ),
         },
+        keep,
         regenerate,
       );
       if (pick !== regenerate) return undefined;

@@ -179,7 +179,7 @@ export class RemoteSession extends Emitter<AccountEvents> implements SessionSurf
     return this.otrViews.get(bareJid(contact));
   }
 
-  otrAction(contact: string, action: 'startPrivate' | 'refreshPrivate' | 'endPrivate'): Promise<void> {
+  otrAction(contact: string, action: 'startPrivate' | 'refreshPrivate' | 'endPrivate' | 'resendPrivate'): Promise<void> {
     return this.call('otr', { account: this.id, jid: bareJid(contact), action });
   }
 

@@ -111,7 +111,8 @@ export interface MessageView {
 }
 
 /** Actions a system line in the chat can offer (handled by the host; no free-form commands). */
-export type SystemAction = 'authenticate' | 'startPrivate' | 'refreshPrivate' | 'endPrivate';
+/** resendPrivate: send again, encrypted only, the messages the contact's OTR client could not read. */
+export type SystemAction = 'authenticate' | 'startPrivate' | 'refreshPrivate' | 'endPrivate' | 'resendPrivate';
 
 // ---------------------------------------------------------------------------------------------
 // Private conversations (OTR v3)
@@ -360,7 +361,7 @@ export const contactsValidators: { [M in keyof ContactsRequests]: Validator } = 
     isObj(p) ? (str(p, 'account', 256) ?? str(p, 'jid', MAX_JID, true) ?? oneOf(p, 'action', ROOM_TREE_ACTIONS)) : 'params must be an object',
 };
 
-export const SYSTEM_ACTIONS: readonly SystemAction[] = ['authenticate', 'startPrivate', 'refreshPrivate', 'endPrivate'];
+export const SYSTEM_ACTIONS: readonly SystemAction[] = ['authenticate', 'startPrivate', 'refreshPrivate', 'endPrivate', 'resendPrivate'];
 export const OTR_POLICIES: readonly OtrPolicyView[] = ['manual', 'opportunistic', 'required'];
 const MAX_SECRET = 1024;
 const FINGERPRINT = /^[0-9a-fA-F ]{40,49}$/;

@@ -24,7 +24,7 @@
  * (./cleanup.ts `track`/`terminate`), also when the test process dies.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { closeSync, constants, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, readSync, writeFileSync, writeSync } from 'node:fs';
+import { closeSync, constants, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, readSync, rmSync, writeFileSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { removeOnExit, terminate, track } from './cleanup';
@@ -46,6 +46,11 @@ export interface McabberOptions {
   otrPolicy?: 'plain' | 'manual' | 'opportunistic' | 'always';
   /** How long to wait for the connection and the roster (default 15 s). */
   startTimeoutMs?: number;
+  /**
+   * Start in this folder (a stopped instance's `dir`): the same OTR key, fingerprints and
+   * history, i.e. the client restarted. Its OTR sessions are gone, as after a real restart.
+   */
+  dir?: string;
 }
 
 /** One entry of a history file (histolog.c: "MR 20240101T10:00:00Z 000 text"). */
@@ -128,7 +133,7 @@ export function parseHistory(content: string): HistoryLine[] {
 }
 
 export async function startMcabber(opts: McabberOptions): Promise<Mcabber> {
-  const dir = mkdtempSync(join(tmpdir(), 'padlock-mcabber-'));
+  const dir = opts.dir ?? mkdtempSync(join(tmpdir(), 'padlock-mcabber-'));
   removeOnExit(dir);
   const jid = `${opts.user}@${opts.server.domain}`;
   const paths = {
@@ -139,7 +144,9 @@ export async function startMcabber(opts: McabberOptions): Promise<Mcabber> {
     otr: join(dir, 'otr'),
     out: join(dir, 'files'),
   };
-  for (const d of [paths.histo, paths.otr, paths.out]) mkdirSync(d, { mode: 0o700 });
+  for (const d of [paths.histo, paths.otr, paths.out]) mkdirSync(d, { mode: 0o700, recursive: true });
+  // A restart: the readiness signal (own fingerprint in the tracelog) must come from this run.
+  rmSync(paths.trace, { force: true });
   const q = (s: string) => `"${s.replace(/(["\\])/g, '\\$1')}"`;
   // Settings names: mcabber 1.1.2 (mcabberrc.example, settings.c, xmpp.c).
   writeFileSync(

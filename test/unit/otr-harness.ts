@@ -13,6 +13,9 @@ export interface Notice {
   contact: string;
   text: string;
   level: string;
+  /** The button on the line, if any (e.g. 'authenticate', 'resendPrivate'). */
+  action?: string;
+  persist?: boolean;
 }
 
 interface FakeEvents {
@@ -54,8 +57,8 @@ export class FakeAccount extends Emitter<FakeEvents> implements OtrAccount {
     return this.layer;
   }
 
-  system(contact: string, text: string, level: 'info' | 'warning' | 'error' = 'info'): void {
-    const n = { contact, text, level };
+  system(contact: string, text: string, level: 'info' | 'warning' | 'error' = 'info', persist = true, action?: { command: string }): void {
+    const n: Notice = { contact, text, level, persist, ...(action ? { action: action.command } : {}) };
     this.notices.push(n);
     this.emit('notice', n);
   }
@@ -75,6 +78,14 @@ export class FakeAccount extends Emitter<FakeEvents> implements OtrAccount {
 
   failQueued(id: string, reason: string): void {
     this.queue.fail(id, reason);
+  }
+
+  /** AccountSession.sendMessage: what "Resend privately" uses (requirePrivate holds it until encrypted). */
+  async sendMessage(to: string, text: string, opts: { requirePrivate?: boolean } = {}): Promise<unknown> {
+    const id = `${this.jid}-${++this.n}`;
+    this.queue.enqueue({ id, to, text, ts: Date.now(), persist: false, ...(opts.requirePrivate ? { requirePrivate: true } : {}) });
+    void this.kickQueue();
+    return { id };
   }
 
   /** What the user does: write a message (goes through the queue and encode()). */

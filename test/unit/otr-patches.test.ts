@@ -326,3 +326,4 @@ describe('patch 8: D-H key pairs and session keys are derived when first used', 
     assert.equal(s1.sendenc.length, 16);
   });
 });
+

@@ -98,6 +98,8 @@ describe('RemoteSession', () => {
     assert.deepEqual(got, [message, { contact: 'bob@example.org', id: 'x', status: 'sent' }]);
     assert.deepEqual(otr, ['bob@example.org']);
     assert.deepEqual(r.cachedOtrView('bob@example.org'), { state: 'private-verified' });
+    r.onOwnerEvent('otr', { contact: 'bob@example.org', view: { state: 'plaintext' } });
+    assert.deepEqual(r.cachedOtrView('bob@example.org'), { state: 'plaintext' });
     r.dispose();
     r.onOwnerEvent('message', message);
     assert.equal(got.length, 2);

@@ -49,13 +49,13 @@ import {
   PRESENCE_ICON,
   PRESENCE_LABEL,
   connectionLabel,
-  formatDay,
   formatFull,
   formatTime,
   sameDay,
 } from '../shared/render';
 import { renderTextBody } from '../shared/textBody';
 import { l10n } from '../shared/l10n';
+import * as shared from '../shared/conversation';
 
 provideVSCodeDesignSystem().register(vsCodeButton());
 
@@ -63,8 +63,6 @@ const ipc = createWebviewIpc<ChatRequests, ChatNotifications>();
 
 /** Messages turned into DOM per page (first paint and each "load earlier"), as the host pages them. */
 const PAGE = CHAT_PAGE;
-/** Within this many pixels of the bottom counts as "at the bottom" (sub-pixel zoom, rounding). */
-const BOTTOM_SLACK = 24;
 /** XEP-0085 §5.2: "paused" after the user stops typing for a while; 5 s is what most clients use. */
 const PAUSE_AFTER_MS = 5000;
 
@@ -268,7 +266,7 @@ function renderCodeBlock(b: CodeBlock, index: number, messageId: string | undefi
     h('span', { class: 'code-lang' }, label),
     b.fileName ? h('span', { class: 'code-file', title: b.fileName }, b.fileName) : null,
     b.startLine ? h('span', { class: 'code-range' }, b.endLine && b.endLine > b.startLine ? l10n.t('lines {0}–{1}', b.startLine, b.endLine) : l10n.t('line {0}', b.startLine)) : null,
-    h('span', { class: 'code-count' }, lines.length === 1 ? '1 line' : `${lines.length.toLocaleString()} lines`),
+    h('span', { class: 'code-count' }, lines.length === 1 ? l10n.t('1 line') : l10n.t('{0} lines', lines.length.toLocaleString())),
     actions,
   );
   const block = h('div', { class: ['code-block', 'snippet'], 'data-block': String(index) }, header, pre);
@@ -432,17 +430,13 @@ function renderMessage(i: number): HTMLElement {
   return el;
 }
 
-function daySeparator(ts: number): HTMLElement {
-  return h('div', { class: 'day', role: 'separator', 'aria-label': formatDay(ts) }, h('span', null, formatDay(ts)));
-}
-
 /** DOM for messages [from, to), with day separators. */
 function renderRange(from: number, to: number): DocumentFragment {
   const frag = document.createDocumentFragment();
   for (let i = from; i < to; i++) {
     const m = messages[i]!;
     const prev = messages[i - 1];
-    if (!prev || !sameDay(prev.ts, m.ts)) frag.appendChild(daySeparator(m.ts));
+    if (!prev || !sameDay(prev.ts, m.ts)) frag.appendChild(shared.daySeparator(m.ts));
     const el = renderMessage(i);
     elementById.set(m.id, el);
     frag.appendChild(el);
@@ -479,10 +473,10 @@ function fetchEarlier(): Promise<void> {
 }
 
 function distanceFromBottom(): number {
-  return scroller.scrollHeight - scroller.scrollTop - scroller.clientHeight;
+  return shared.distanceFromBottom(scroller);
 }
 function atBottom(): boolean {
-  return distanceFromBottom() <= BOTTOM_SLACK;
+  return shared.atBottom(scroller);
 }
 function scrollToBottom(): void {
   scroller.scrollTop = scroller.scrollHeight;
@@ -754,18 +748,11 @@ function onTyping(): void {
 }
 
 function autosize(): void {
-  // CSSOM style writes are allowed under the CSP (no style attribute in markup).
-  textarea.style.height = 'auto';
-  textarea.style.height = `${Math.min(textarea.scrollHeight + 2, Math.max(80, window.innerHeight * 0.4))}px`;
+  shared.autosize(textarea, 0.4);
 }
 
 function updateCounter(): boolean {
-  const n = textarea.value.length;
-  const over = n > MAX_OUTGOING_TEXT;
-  counter.textContent = n > MAX_OUTGOING_TEXT * 0.9 ? `${n.toLocaleString()} / ${MAX_OUTGOING_TEXT.toLocaleString()}` : '';
-  counter.classList.toggle('over', over);
-  counter.title = over ? l10n.t('Too long to send as one message') : '';
-  return over;
+  return shared.updateCounter(textarea, counter);
 }
 
 let draftTimer: ReturnType<typeof setTimeout> | undefined;

@@ -108,6 +108,8 @@ export function actionLabel(action: SystemAction, name: string): string {
       return l10n.t('End private conversation');
     case 'authenticate':
       return l10n.t('Authenticate {0}…', name);
+    case 'resendPrivate':
+      return l10n.t('Resend privately');
   }
 }
 
@@ -116,6 +118,7 @@ export const ACTION_ICON: Record<SystemAction, string> = {
   refreshPrivate: 'refresh',
   endPrivate: 'unlock',
   authenticate: 'shield',
+  resendPrivate: 'sync',
 };
 
 export function isPrivate(otr: OtrView | undefined): boolean {

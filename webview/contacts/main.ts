@@ -398,13 +398,15 @@ function render(): void {
   if (limit !== Infinity && limit >= rows.length) limit = Infinity;
   const next = new Map<string, Entry>();
   rows.forEach((row, i) => {
-    const sig = signature(row);
     const old = entries.get(row.key);
     if (i >= limit) {
-      // Not built yet (first fill): a stale element of this key goes.
+      // Not built yet (first fill): a stale element of this key goes; no signature needed yet.
       old?.el?.remove();
-      next.set(row.key, { row, sig });
-    } else if (old?.el && old.sig === sig) {
+      next.set(row.key, { row, sig: '' });
+      return;
+    }
+    const sig = signature(row);
+    if (old?.el && old.sig === sig) {
       old.row = row; // fresh data references for actions; the DOM is unchanged
       next.set(row.key, old);
     } else {

@@ -29,12 +29,12 @@ import {
   PRESENCE_ICON,
   PRESENCE_LABEL,
   connectionLabel,
-  formatDay,
   formatFull,
   formatTime,
   sameDay,
 } from '../shared/render';
 import { renderTextBody } from '../shared/textBody';
+import * as shared from '../shared/conversation';
 import { AFFILIATION_LABEL, ROLE_LABEL, compareOccupants, mentionParts, nickColor } from './render';
 import { l10n } from '../shared/l10n';
 
@@ -48,7 +48,6 @@ const PAGE = 200;
 const MAX_DOM = 400;
 /** Messages kept in memory (the host keeps 1,000 per room; history on disk has the rest). */
 const MAX_MESSAGES = 3000;
-const BOTTOM_SLACK = 24;
 
 interface ViewState {
   account?: string;
@@ -207,17 +206,13 @@ function renderMessage(i: number): HTMLElement {
   return el;
 }
 
-function daySeparator(ts: number): HTMLElement {
-  return h('div', { class: 'day', role: 'separator', 'aria-label': formatDay(ts) }, h('span', null, formatDay(ts)));
-}
-
 function renderRange(from: number, to: number): DocumentFragment {
   const frag = document.createDocumentFragment();
   for (let i = from; i < to; i++) {
     const m = messages[i]!;
     const prev = messages[i - 1];
-    if (i === from && from === windowStart) frag.appendChild(daySeparator(m.ts));
-    else if (!prev || !sameDay(prev.ts, m.ts)) frag.appendChild(daySeparator(m.ts));
+    if (i === from && from === windowStart) frag.appendChild(shared.daySeparator(m.ts));
+    else if (!prev || !sameDay(prev.ts, m.ts)) frag.appendChild(shared.daySeparator(m.ts));
     const el = renderMessage(i);
     elementById.set(m.id, el);
     frag.appendChild(el);
@@ -225,11 +220,8 @@ function renderRange(from: number, to: number): DocumentFragment {
   return frag;
 }
 
-function distanceFromBottom(): number {
-  return scroller.scrollHeight - scroller.scrollTop - scroller.clientHeight;
-}
 function atBottom(): boolean {
-  return distanceFromBottom() <= BOTTOM_SLACK;
+  return shared.atBottom(scroller);
 }
 function scrollToBottom(): void {
   scroller.scrollTop = scroller.scrollHeight;
@@ -256,7 +248,7 @@ function showEarlier(): void {
   const prevStart = windowStart;
   windowStart = from;
   const frag = renderRange(from, prevStart);
-  if (!sameDay(messages[prevStart - 1]!.ts, oldFirst.ts)) frag.appendChild(daySeparator(oldFirst.ts));
+  if (!sameDay(messages[prevStart - 1]!.ts, oldFirst.ts)) frag.appendChild(shared.daySeparator(oldFirst.ts));
   list.insertBefore(frag, list.firstChild);
   const oldEl = elementById.get(oldFirst.id);
   if (oldEl) {
@@ -280,7 +272,7 @@ function trimDom(): void {
   windowStart = newStart;
   const firstEl = elementById.get(messages[windowStart]!.id);
   while (list.firstChild && list.firstChild !== firstEl) list.firstChild.remove();
-  list.insertBefore(daySeparator(messages[windowStart]!.ts), list.firstChild);
+  list.insertBefore(shared.daySeparator(messages[windowStart]!.ts), list.firstChild);
   if (firstEl) {
     const fresh = renderMessage(windowStart);
     firstEl.replaceWith(fresh);
@@ -361,7 +353,7 @@ function flushMessages(): void {
   } else if (incoming) {
     unseen += incoming;
     jumpButton.hidden = false;
-    jumpButton.lastElementChild!.textContent = unseen === 1 ? '1 new message' : `${unseen} new messages`;
+    jumpButton.lastElementChild!.textContent = unseen === 1 ? l10n.t('1 new message') : l10n.t('{0} new messages', unseen);
   }
   capMemory();
   if (mentioned) announce(l10n.t('{0} mentioned you: {1}', mentioned.displayFrom ?? '', mentioned.text.slice(0, 200)));
@@ -576,16 +568,11 @@ async function leaveOrJoin(): Promise<void> {
 // Composer
 
 function autosize(): void {
-  textarea.style.height = 'auto';
-  textarea.style.height = `${Math.min(textarea.scrollHeight + 2, Math.max(80, window.innerHeight * 0.3))}px`;
+  shared.autosize(textarea, 0.3);
 }
 
 function updateCounter(): boolean {
-  const n = textarea.value.length;
-  const over = n > MAX_OUTGOING_TEXT;
-  counter.textContent = n > MAX_OUTGOING_TEXT * 0.9 ? `${n.toLocaleString()} / ${MAX_OUTGOING_TEXT.toLocaleString()}` : '';
-  counter.classList.toggle('over', over);
-  return over;
+  return shared.updateCounter(textarea, counter);
 }
 
 let draftTimer: ReturnType<typeof setTimeout> | undefined;

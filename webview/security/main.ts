@@ -295,7 +295,7 @@ function knownSection(s: SecurityState): HTMLElement {
               send(
                 'setVerified',
                 { account: k.account, contact: k.contact, fingerprint: k.fingerprint, verified: !k.verified },
-                k.verified ? `${k.name}'s fingerprint is no longer verified.` : `${k.name}'s fingerprint is verified.`,
+                k.verified ? l10n.t("{0}'s fingerprint is no longer verified.", k.name) : l10n.t("{0}'s fingerprint is verified.", k.name),
               ),
             { title: k.verified ? l10n.t('Mark this fingerprint as not verified') : l10n.t('Only if you compared it with {0} over another channel', k.name) },
           ),

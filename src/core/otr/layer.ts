@@ -37,6 +37,8 @@ export interface OtrAccount {
   kickQueue(): Promise<void>;
   failQueued(id: string, reason: string): void;
   system(contact: string, text: string, level?: 'info' | 'warning' | 'error', persist?: boolean, action?: SystemLineAction): unknown;
+  /** Writes a message as the user would; `requirePrivate` makes it go out encrypted or not at all. */
+  sendMessage(contact: string, text: string, opts: { requirePrivate?: boolean }): Promise<unknown>;
   readonly queue: { pending(): readonly OutgoingItem[] };
 }
 
@@ -77,6 +79,12 @@ export interface OtrEvents {
   smp: SmpEvent;
   /** A fingerprint of the contact we had not seen: 'new' (first ever) or 'changed' (they had another). */
   fingerprint: { contact: string; fingerprint: string; formatted: string; kind: 'new' | 'changed' };
+  /**
+   * Our recent private messages (queue ids) that the contact's client possibly could not read:
+   * it answered with an OTR Error, or a new instance of it started a new AKE. Offered again
+   * with resendUnread().
+   */
+  unread: { contact: string; ids: string[] };
   /** Own key generation (first use, or regenerateKey()). */
   key: { state: 'generating' | 'ready' | 'failed'; fingerprint?: string };
 }
@@ -92,6 +100,19 @@ const MAX_REASSEMBLY = 1024 * 1024;
 /** OTR v3 "Query Messages": the query may be followed by text for clients without OTR. */
 const QUERY_EXPLANATION = (me: string) =>
   `\n${me} has requested an Off-the-Record private conversation. However, you do not have a plugin to support that.\nSee https://otr.cypherpunks.ca/ for more information.`;
+
+/**
+ * Private messages we keep (in memory only) until the contact shows it can read them, so they
+ * can be offered again if it could not: at most this many, sent at most this long ago.
+ */
+const MAX_UNCONFIRMED = 20;
+const UNCONFIRMED_WINDOW_MS = 10 * 60_000;
+
+interface SentPrivate {
+  id: string;
+  text: string;
+  at: number;
+}
 
 const WHITESPACE_BASE = CONST.WHITESPACE_TAG;
 const WHITESPACE_FULL = CONST.WHITESPACE_TAG + CONST.WHITESPACE_TAG_V3 + CONST.WHITESPACE_TAG_V2;
@@ -129,6 +150,17 @@ interface Session {
    * timeout, or a conversation lost again) must ask again, or held messages wait forever.
    */
   queriedAt?: number;
+  /**
+   * Private messages sent since the contact last showed it can read this conversation (a data
+   * message from them that decrypted). An XEP-0184 receipt does not count: it says their
+   * client received the stanza, not that it could decrypt it (a restarted libotr client
+   * acknowledges the stanza and then answers with an OTR Error).
+   */
+  unconfirmed: SentPrivate[];
+  /** Messages the contact possibly could not read, waiting for the user's "Resend privately". */
+  unread: SentPrivate[];
+  /** The contact's instance tag last seen in an OTR v3 message (0: none yet). */
+  theirTag: number;
 }
 
 export class OtrLayer extends Emitter<OtrEvents> {
@@ -478,6 +510,7 @@ export class OtrLayer extends Emitter<OtrEvents> {
           this.account.failQueued(item.id, `Not sent: the message could not be encrypted (${errors[0] ?? 'unknown error'}).`);
           return 'hold';
         }
+        this.rememberSent(sess, item);
         return { bodies: Array.isArray(wire) ? wire : [wire], extra: otrHints() };
       }
       case 'hold': {
@@ -533,6 +566,8 @@ export class OtrLayer extends Emitter<OtrEvents> {
     const frag = parseFragmentHeader(body);
     const before = { k: otr.fragment.k, n: otr.fragment.n ?? 0 };
     const theirError = /\?OTR Error:/.test(body);
+    // A D-H Commit that answers our own query (a refresh or start) is no sign of a restart.
+    const weAsked = !!s.refreshing || s.queriedAt !== undefined;
     // A reassembled fragment run must be an OTR message too.
     const looksEncoded = /\?OTR:[A-Za-z0-9+/=]/.test(body) || !!frag;
     if (frag && (otr.fragment.s?.length ?? 0) + body.length > MAX_REASSEMBLY) {
@@ -587,6 +622,28 @@ export class OtrLayer extends Emitter<OtrEvents> {
       }
     }
 
+    // OTR v3 "Receiving a Data Message": a data message that decrypted (with text, or an empty
+    // heartbeat) shows their client holds this conversation's keys: what we sent before it
+    // was readable to them.
+    const dataMessage = /^\?OTR:AA[IM]D/.test(body) || (!!frag && c.ui.some((u) => u.encrypted));
+    if (c.errors.length === 0 && (dataMessage || c.ui.some((u) => u.encrypted))) s.unconfirmed = [];
+    // OTR v3 "Error Messages": a client that receives a Data Message it cannot decrypt answers
+    // with an OTR Error (libotr: "You transmitted an unreadable encrypted message"; ours: "An
+    // OTR error has occurred"); a contact that restarted may instead start a new AKE from a new
+    // instance tag ("Instance Tags"). Either way our recent messages were possibly never read.
+    // A query from them resets the library's tag to 0 ("not yet known") and the AKE that
+    // follows sets the new one without an 'instance' event: compare with the last one seen.
+    const tag = instanceTagOf(otr.their_instance_tag);
+    const tagChanged = tag !== 0 && s.theirTag !== 0 && tag !== s.theirTag;
+    if (tag) s.theirTag = tag;
+    // libotr only sends that error if the application provides its text (otr_error_message):
+    // mcabber 1.1.2 does not, it just tells its user "Message lost"; that user then starts a
+    // new private conversation. A new AKE from them while ours is up is therefore a sign too
+    // (a query or a D-H Commit; from the same instance tag if their client keeps it on disk).
+    const theyRestart = wasPrivate && !weAsked && (/^\?OTRv\d*\?/.test(body) || /^\?OTR:AA[IM]C/.test(body));
+    if (theirError) this.markUnread(s, 'error');
+    else if (c.newInstance || tagChanged || theyRestart) this.markUnread(s, 'restart');
+
     let out: { text: string; encrypted: boolean } | null = null;
     for (const ui of c.ui) {
       if (ui.encrypted) {
@@ -608,6 +665,76 @@ export class OtrLayer extends Emitter<OtrEvents> {
       out = { text: ui.text, encrypted: false };
     }
     return out;
+  }
+
+  // -- messages the contact could not read ---------------------------------------------------
+
+  private rememberSent(s: Session, item: OutgoingItem): void {
+    const now = Date.now();
+    s.unconfirmed = s.unconfirmed.filter((m) => now - m.at < UNCONFIRMED_WINDOW_MS && m.id !== item.id);
+    s.unconfirmed.push({ id: item.id, text: item.text, at: now });
+    if (s.unconfirmed.length > MAX_UNCONFIRMED) s.unconfirmed.splice(0, s.unconfirmed.length - MAX_UNCONFIRMED);
+  }
+
+  private markUnread(s: Session, why: 'error' | 'restart'): void {
+    const now = Date.now();
+    const lost = s.unconfirmed.filter((m) => now - m.at < UNCONFIRMED_WINDOW_MS);
+    s.unconfirmed = [];
+    if (!lost.length) return;
+    const ids = new Set(s.unread.map((m) => m.id));
+    s.unread.push(...lost.filter((m) => !ids.has(m.id)));
+    if (s.unread.length > MAX_UNCONFIRMED) s.unread.splice(0, s.unread.length - MAX_UNCONFIRMED);
+    const name = this.name(s.contact);
+    const n = s.unread.length;
+    const what = n === 1 ? 'your last private message' : `your last ${n} private messages`;
+    const it = n === 1 ? 'it' : 'them';
+    const text =
+      why === 'error'
+        ? `${name} could not read ${what} (even if shown as delivered: their client received ${it} but could not decrypt ${it}, e.g. after a restart).`
+        : `${name} started a new private conversation (their client may have restarted): ${what} may not have been readable for them, even if shown as delivered.`;
+    // Not written to history (persist false): the texts it offers to resend live in memory
+    // only, so after a restart the line's button would have nothing to send.
+    try {
+      this.account.system(
+        s.contact,
+        `${text} Resend privately sends ${it} again in a new private conversation.`,
+        'warning',
+        false,
+        { label: 'Resend privately', command: 'resendPrivate' },
+      );
+    } catch (e) {
+      this.log.warn(`[otr ${this.account.jid}] notice failed: ${String(e)}`);
+    }
+    this.emit('unread', { contact: s.contact, ids: s.unread.map((m) => m.id) });
+  }
+
+  /** Messages the contact possibly could not read, not yet resent (queue/message ids). */
+  unreadMessages(contact: string): string[] {
+    return (this.sessions.get(contact)?.unread ?? []).map((m) => m.id);
+  }
+
+  /**
+   * "Resend privately": the messages the contact could not read go out again, encrypted only.
+   *
+   * Why the user chooses, and it is not automatic after the next AKE: the new private
+   * conversation may be with a key we do not know ("unrecognised computer", or someone else
+   * entirely), and a message written for a verified contact must not go there without the
+   * user seeing that first; the contact may have read some of them after all (we only know
+   * "possibly"), and the user may not want them sent late, out of context. They are never
+   * sent in plaintext: `requirePrivate` holds them until a new private conversation is up
+   * (OTR v3: a lost or finished conversation is refreshed with a new AKE first).
+   */
+  async resendUnread(contact: string): Promise<number> {
+    const s = this.sessions.get(contact);
+    const list = s?.unread ?? [];
+    if (!s || !list.length) throw new Error(`There are no messages to ${this.name(contact)} to resend.`);
+    s.unread = [];
+    if (!isPrivate(s.state) && s.state !== 'starting') {
+      s.refreshing = false;
+      this.sendQuery(s);
+    }
+    for (const m of list) await this.account.sendMessage(contact, m.text, { requirePrivate: true });
+    return list.length;
   }
 
   // -- sessions -----------------------------------------------------------------------------
@@ -635,7 +762,7 @@ export class OtrLayer extends Emitter<OtrEvents> {
     otr.ALLOW_V3 = true;
     // We add the whitespace tag ourselves (encode), so the library never sends plaintext.
     otr.SEND_WHITESPACE_TAG = false;
-    const s: Session = { contact, otr, state: 'plaintext', known, wire: Promise.resolve(), decodeChain: Promise.resolve() };
+    const s: Session = { contact, otr, state: 'plaintext', known, wire: Promise.resolve(), decodeChain: Promise.resolve(), unconfirmed: [], unread: [], theirTag: 0 };
     this.applyPolicy(s);
     this.wire(s);
     this.sessions.set(contact, s);
@@ -943,6 +1070,12 @@ export class OtrLayer extends Emitter<OtrEvents> {
     this.sessions.clear();
     this.removeAllListeners();
   }
+}
+
+/** The library keeps instance tags as 4-byte big-endian "byte strings" (OTR v3 "Instance Tags"). */
+function instanceTagOf(packed: string | undefined): number {
+  if (typeof packed !== 'string' || packed.length !== 4) return 0;
+  return Buffer.from(packed, 'latin1').readUInt32BE(0);
 }
 
 /** OTR v3 "Fragmentation": "?OTR|sender|receiver,k,n,piece," (v3) or "?OTR,k,n,piece," (v2). */
