@@ -552,6 +552,22 @@ export class AccountSession extends Emitter<AccountEvents> {
     }
     if (m.body === undefined) return;
 
+    // A message delivered again (the server stores what a closing stream left unacknowledged,
+    // XEP-0198 §"Stream Closure"; offline storage, XEP-0160) is dropped before any layer sees
+    // it: shown twice otherwise, and for OTR a replayed data message fails its counter check
+    // ("Counter in message is not larger", OTR v3 "Data Message"), and the contact would be told
+    // their message was unreadable. Its receipt was sent the first time.
+    if (m.id) {
+      let s = this.seen.get(contact);
+      if (!s) this.seen.set(contact, (s = new Set()));
+      if (s.has(m.id)) {
+        this.log.debug(`[${this.jid}] dropped a message delivered again (id ${m.id})`);
+        return;
+      }
+      s.add(m.id);
+      if (s.size > 500) s.delete(s.values().next().value as string);
+    }
+
     const resource = resourceOf(m.from);
     if (resource) this.locked.set(contact, resource);
 
@@ -571,13 +587,6 @@ export class AccountSession extends Emitter<AccountEvents> {
     }
     if (text === null) return;
 
-    if (m.id) {
-      let s = this.seen.get(contact);
-      if (!s) this.seen.set(contact, (s = new Set()));
-      if (s.has(m.id)) return;
-      s.add(m.id);
-      if (s.size > 500) s.delete(s.values().next().value as string);
-    }
     const message: MessageView = {
       id: m.id && !m.id.startsWith('r-') ? `in-${m.id}` : randomUUID(),
       direction: 'in',
