@@ -16,3 +16,5 @@ export class Uri {
   }
 }
 export const env = { language: 'en' };
+/** English: VS Code has no bundle to pass (src/host/html.ts puts `{}` in the page). */
+export const l10n: { bundle: Record<string, string> | undefined } = { bundle: undefined };

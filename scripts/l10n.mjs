@@ -1,8 +1,10 @@
 #!/usr/bin/env node
-// Extracts every `vscode.l10n.t('…')` string of the host layer (src/host/**/*.ts) into
-// l10n/bundle.l10n.json, the file translators start from (VS Code loads
+// Extracts every `vscode.l10n.t('…')` string of the host layer (src/host/**/*.ts) and every
+// `l10n.t('…')` string of the webviews (webview/**/*.ts, @vscode/l10n via webview/shared/l10n.ts)
+// into one l10n/bundle.l10n.json, the file translators start from (VS Code loads
 // l10n/bundle.l10n.<locale>.json next to it; package.json's "l10n" field points there).
-// It does what `npx @vscode/l10n-dev export src/host` does for our code, without a dependency:
+// The host hands its loaded bundle (vscode.l10n.bundle) to each webview, so one file serves both.
+// It does what `npx @vscode/l10n-dev export src/host webview` does for our code, without a dependency:
 // the strings are plain literals (the first argument of l10n.t), so a small scanner suffices.
 //
 //   node scripts/l10n.mjs          write l10n/bundle.l10n.json
@@ -45,9 +47,12 @@ export function nonLiteralCalls(source) {
   return [...source.matchAll(/\bl10n\.t\(\s*(?!['"`])/g)].length;
 }
 
+/** The folders whose l10n.t strings go into the bundle. */
+export const SOURCE_DIRS = [join(root, 'src', 'host'), join(root, 'webview')];
+
 export function bundle() {
   const strings = new Set();
-  for (const f of tsFiles(join(root, 'src', 'host')).sort()) {
+  for (const f of SOURCE_DIRS.flatMap((d) => tsFiles(d)).sort()) {
     for (const s of extract(readFileSync(f, 'utf8'))) strings.add(s);
   }
   const obj = Object.fromEntries([...strings].sort().map((s) => [s, s]));

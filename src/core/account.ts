@@ -49,7 +49,12 @@ export interface AccountConfig extends TrustOptions {
  * entirely (protocol messages) by returning null.
  */
 export interface ChatLayer {
-  encode(contact: string, item: OutgoingItem): Promise<{ bodies: string[]; extra?: Element[] } | 'hold'>;
+  /**
+   * `sent`, when given, must be called once the bodies are written (or could not be): the
+   * layer holds its own protocol messages behind it, so that messages leave in the order they
+   * were encrypted (OTR v3 data messages carry a counter the receiver requires to grow).
+   */
+  encode(contact: string, item: OutgoingItem): Promise<{ bodies: string[]; extra?: Element[]; sent?: () => void } | 'hold'>;
   /** `encrypted`: it arrived inside a private conversation. */
   decode(contact: string, fromFull: string, body: string): Promise<{ text: string; encrypted?: boolean } | null>;
   /** A message written now can only go out encrypted (private, or held until it can be). */
@@ -428,28 +433,34 @@ export class AccountSession extends Emitter<AccountEvents> {
         if (this.state !== 'online') throw new Error('offline');
         let bodies = [item.text];
         let extra: Element[] | undefined;
+        let sent: (() => void) | undefined;
         if (this.layer) {
           const enc = await this.layer.encode(item.to, item);
           if (enc === 'hold') return 'hold';
           bodies = enc.bodies;
           extra = enc.extra;
+          sent = enc.sent;
         }
-        const to = this.addressFor(item.to);
-        this.rememberOutgoing(item.id, item.to);
-        // Fragments (OTR) go out as separate messages; the last one carries the queue id so
-        // the acknowledgement of the whole message is the acknowledgement of its last part.
-        for (let i = 0; i < bodies.length; i++) {
-          const last = i === bodies.length - 1;
-          await conn.send(
-            chatMessage({
-              to,
-              id: last ? item.id : `${item.id}-${i}`,
-              body: bodies[i],
-              receipt: last,
-              chatState: last ? 'active' : undefined,
-              extra,
-            }),
-          );
+        try {
+          const to = this.addressFor(item.to);
+          this.rememberOutgoing(item.id, item.to);
+          // Fragments (OTR) go out as separate messages; the last one carries the queue id so
+          // the acknowledgement of the whole message is the acknowledgement of its last part.
+          for (let i = 0; i < bodies.length; i++) {
+            const last = i === bodies.length - 1;
+            await conn.send(
+              chatMessage({
+                to,
+                id: last ? item.id : `${item.id}-${i}`,
+                body: bodies[i],
+                receipt: last,
+                chatState: last ? 'active' : undefined,
+                extra,
+              }),
+            );
+          }
+        } finally {
+          sent?.();
         }
         return 'sent';
       },
@@ -541,6 +552,22 @@ export class AccountSession extends Emitter<AccountEvents> {
     }
     if (m.body === undefined) return;
 
+    // A message delivered again (the server stores what a closing stream left unacknowledged,
+    // XEP-0198 §"Stream Closure"; offline storage, XEP-0160) is dropped before any layer sees
+    // it: shown twice otherwise, and for OTR a replayed data message fails its counter check
+    // ("Counter in message is not larger", OTR v3 "Data Message"), and the contact would be told
+    // their message was unreadable. Its receipt was sent the first time.
+    if (m.id) {
+      let s = this.seen.get(contact);
+      if (!s) this.seen.set(contact, (s = new Set()));
+      if (s.has(m.id)) {
+        this.log.debug(`[${this.jid}] dropped a message delivered again (id ${m.id})`);
+        return;
+      }
+      s.add(m.id);
+      if (s.size > 500) s.delete(s.values().next().value as string);
+    }
+
     const resource = resourceOf(m.from);
     if (resource) this.locked.set(contact, resource);
 
@@ -560,13 +587,6 @@ export class AccountSession extends Emitter<AccountEvents> {
     }
     if (text === null) return;
 
-    if (m.id) {
-      let s = this.seen.get(contact);
-      if (!s) this.seen.set(contact, (s = new Set()));
-      if (s.has(m.id)) return;
-      s.add(m.id);
-      if (s.size > 500) s.delete(s.values().next().value as string);
-    }
     const message: MessageView = {
       id: m.id && !m.id.startsWith('r-') ? `in-${m.id}` : randomUUID(),
       direction: 'in',

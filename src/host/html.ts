@@ -18,5 +18,7 @@ export function webviewHtml(webview: vscode.Webview, extensionUri: vscode.Uri, n
     cspSource: webview.cspSource,
     uri: (...p) => webview.asWebviewUri(vscode.Uri.joinPath(extensionUri, ...p)).toString(),
     language: vscode.env.language,
+    // undefined when VS Code runs in English (no bundle for that language): the page then has {}.
+    l10n: vscode.l10n.bundle,
   });
 }

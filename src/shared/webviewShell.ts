@@ -16,9 +16,16 @@ export interface ShellOptions {
   /** Maps a path under the extension folder (e.g. ['out', 'webview', 'chat.js']) to a URL. */
   uri: (...path: string[]) => string;
   language?: string;
+  /**
+   * The translations of the display language (`vscode.l10n.bundle`; absent or `{}` in English).
+   * Webviews cannot call vscode.l10n, so the page carries the bundle in `data-l10n` and
+   * webview/shared/l10n.ts hands it to @vscode/l10n (`l10n.config({ contents })`) before the
+   * first string is rendered: VS Code's "l10n for webviews" pattern, without a round trip.
+   */
+  l10n?: Record<string, string | { message: string; comment: string[] }>;
 }
 
-export function webviewShell({ name, title, nonce, cspSource, uri, language }: ShellOptions): string {
+export function webviewShell({ name, title, nonce, cspSource, uri, language, l10n }: ShellOptions): string {
   const csp = [
     "default-src 'none'",
     `img-src ${cspSource} data:`,
@@ -43,7 +50,7 @@ export function webviewShell({ name, title, nonce, cspSource, uri, language }: S
 <link rel="stylesheet" href="${uri('media', `${name}.css`)}" nonce="${nonce}">
 <title>${esc(title)}</title>
 </head>
-<body>
+<body data-l10n="${esc(JSON.stringify(l10n ?? {}))}">
 <div id="app"></div>
 <script nonce="${nonce}" src="${uri('out', 'webview', `${name}.js`)}"></script>
 </body>

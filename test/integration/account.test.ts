@@ -246,6 +246,28 @@ describe('AccountSession against Prosody', () => {
     }
   });
 
+  it('a message delivered again with the same id (as after a stream closed unacknowledged) is shown once', async () => {
+    const alice = sessions.find((s) => s.state === 'online' && s.jid === 'alice@localhost') ?? (await online('alice'));
+    const stranger = await connectClient({ server, user: 'dave', password: users.dave, resource: 'script' });
+    try {
+      const seen: string[] = [];
+      const off = alice.on('message', (m) => {
+        if (m.contact === 'dave@localhost' && m.incoming) seen.push(m.message.text);
+      });
+      const stanza = () => xml('message', { to: 'alice@localhost', type: 'chat', id: 'redelivered-1' }, xml('body', {}, 'only once'));
+      await stranger.send(stanza());
+      await stranger.send(stanza());
+      // A different message after both: once it is here, the duplicate was handled before it.
+      const after = alice.waitFor('message', (m) => m.contact === 'dave@localhost' && m.message.text === 'and then this');
+      await stranger.sendMessage('alice@localhost', 'and then this');
+      await after;
+      off.dispose();
+      assert.deepEqual(seen, ['only once', 'and then this']);
+    } finally {
+      await stranger.stop();
+    }
+  });
+
   it('server killed and restarted mid-conversation: queued messages are all delivered, in order', async () => {
     // Own sessions, so this runs alone too (--test-name-pattern); earlier sessions of the
     // same accounts would be other resources competing for the messages.

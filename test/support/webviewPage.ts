@@ -40,6 +40,8 @@ export interface WebviewOptions {
    * webview defers to idle time, e.g. the contact tree's chunked first render).
    */
   holdIdle?: boolean;
+  /** The bundle the host would pass (vscode.l10n.bundle of a non-English VS Code). */
+  l10n?: Record<string, string>;
 }
 
 export async function openWebview(name: WebviewName, readyState: unknown, opts: WebviewOptions = {}): Promise<WebviewPage> {
@@ -49,7 +51,7 @@ export async function openWebview(name: WebviewName, readyState: unknown, opts: 
   const server = http.createServer((req, res) => {
     const path = normalize(decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname));
     if (path === '/index.html') {
-      const html = webviewShell({ name, title: name, nonce: randomBytes(18).toString('base64'), cspSource: origin, uri: (...p) => `${origin}/${p.join('/')}` });
+      const html = webviewShell({ name, title: name, nonce: randomBytes(18).toString('base64'), cspSource: origin, uri: (...p) => `${origin}/${p.join('/')}`, l10n: opts.l10n });
       res.writeHead(200, { 'content-type': 'text/html' }).end(html);
       return;
     }

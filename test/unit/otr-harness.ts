@@ -67,11 +67,21 @@ export class FakeAccount extends Emitter<FakeEvents> implements OtrAccount {
     this.transmit(to, body, extra);
   }
 
+  /** Awaited between encode() and the write of a queued message (see kickQueue). */
+  beforeTransmit?: () => Promise<void>;
+
   kickQueue(): Promise<void> {
     return this.queue.flush(async (item) => {
       const enc = await this.layer.encode(item.to, item);
       if (enc === 'hold') return 'hold';
-      for (const b of enc.bodies) this.transmit(item.to, b, enc.extra);
+      try {
+        // A real connection writes after an await or more (AccountSession.flush); tests can
+        // hold the write here to let other traffic try to overtake it.
+        await this.beforeTransmit?.();
+        for (const b of enc.bodies) this.transmit(item.to, b, enc.extra);
+      } finally {
+        enc.sent?.();
+      }
       return 'sent';
     }, () => false);
   }

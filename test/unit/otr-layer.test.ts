@@ -21,6 +21,28 @@ async function privatePair(opts: Parameters<typeof pair>[0] = {}) {
 }
 
 describe('OtrLayer back to back', () => {
+  it('a protocol data message (SMP) encrypted while a queued message waits to be written does not overtake it', async () => {
+    // Seen in CI over Prosody: "Counter in message is not larger" when an OTR message the
+    // library made (heartbeat, SMP) was written before a user message encrypted just before it.
+    const { alice, bob } = await privatePair();
+    let writing!: () => void;
+    const reached = new Promise<void>((r) => (writing = r));
+    let release!: () => void;
+    alice.beforeTransmit = () => {
+      writing();
+      return new Promise<void>((r) => (release = r));
+    };
+    alice.send(BOB, 'encrypted first, written second');
+    await reached; // encrypted (counter n), not yet written
+    alice.beforeTransmit = undefined;
+    const asked = bob.layer.waitFor('smp', (e) => e.kind === 'asked');
+    const smp = alice.layer.smpSecret(BOB, 'shared'); // a data message with counter n+1
+    await new Promise<void>((r) => setImmediate(r));
+    release();
+    await Promise.all([smp, asked, waitReceived(bob, 'encrypted first, written second')]);
+    assert.ok(!bob.notices.some((n) => /could not be decrypted/.test(n.text)), JSON.stringify(bob.notices));
+  });
+
   it('AKE from a query, then encrypted messages both ways with XEP-0364 hints', async () => {
     const { alice, bob } = pair({ keys: { alice: keyA, bob: keyB } });
     const fpEvents: string[] = [];

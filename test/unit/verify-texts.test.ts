@@ -2,15 +2,15 @@
 // and the result of an SMP run told right on both sides.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { METHOD_LABELS, VERIFIED_OPTIONS, dialogTitle, ownFingerprintLabel, resultView, theirFingerprintLabel, verifiedSentence } from '../../webview/verify/texts';
+import { methodLabel, verifiedOptions, dialogTitle, ownFingerprintLabel, resultView, theirFingerprintLabel, verifiedSentence } from '../../webview/verify/texts';
 
 test('the dialog reads like pidgin-otr: title, methods, fingerprints, "I have (not) verified"', () => {
   assert.equal(dialogTitle('Ada'), 'Authenticate Ada');
-  assert.deepEqual(Object.values(METHOD_LABELS), ['Question and answer', 'Shared secret', 'Manual fingerprint verification']);
+  assert.deepEqual((['question', 'secret', 'fingerprint'] as const).map(methodLabel), ['Question and answer', 'Shared secret', 'Manual fingerprint verification']);
   assert.equal(ownFingerprintLabel('me@example.org'), 'Fingerprint for you, me@example.org');
   assert.equal(theirFingerprintLabel('Ada'), 'Purported fingerprint for Ada');
-  assert.equal(`${VERIFIED_OPTIONS.yes}${verifiedSentence('Ada')}`, 'I have verified that this is in fact the correct fingerprint for Ada.');
-  assert.equal(`${VERIFIED_OPTIONS.no}${verifiedSentence('Ada')}`, 'I have not verified that this is in fact the correct fingerprint for Ada.');
+  assert.equal(`${verifiedOptions().yes}${verifiedSentence('Ada')}`, 'I have verified that this is in fact the correct fingerprint for Ada.');
+  assert.equal(`${verifiedOptions().no}${verifiedSentence('Ada')}`, 'I have not verified that this is in fact the correct fingerprint for Ada.');
 });
 
 test('success: the asker learns who the other is; the answerer of a question only that it was authenticated', () => {

@@ -54,6 +54,7 @@ import {
   sameDay,
 } from '../shared/render';
 import { renderTextBody } from '../shared/textBody';
+import { l10n } from '../shared/l10n';
 import * as shared from '../shared/conversation';
 
 provideVSCodeDesignSystem().register(vsCodeButton());
@@ -100,14 +101,14 @@ const padlock = h(
   {
     id: 'padlock',
     appearance: 'icon',
-    title: 'Not private',
-    'aria-label': 'Private conversation: Not private',
+    title: l10n.t('Not private'),
+    'aria-label': l10n.t('Private conversation: Not private'),
     'aria-haspopup': 'menu',
     on: { click: () => openPadlockMenu() },
   },
   padlockGlyph,
 );
-const otrLabel = h('span', { class: 'otr-label' }, 'Not private');
+const otrLabel = h('span', { class: 'otr-label' }, l10n.t('Not private'));
 const otrHistory = h('span', { class: 'otr-history', hidden: true });
 const otrStatus = h('div', { class: 'otr-status', 'aria-hidden': 'true' }, otrLabel, otrHistory);
 const header = h(
@@ -122,27 +123,27 @@ const connectionBar = h('div', { class: 'connection-bar', role: 'status', hidden
 const loadEarlier = h(
   'div',
   { class: 'load-earlier', hidden: true },
-  h('button', { class: 'text-button', on: { click: () => showEarlier() } }, 'Load earlier messages'),
+  h('button', { class: 'text-button', on: { click: () => showEarlier() } }, l10n.t('Load earlier messages')),
 );
 const list = h('div', { class: 'messages', role: 'list' });
-const scroller = h('main', { class: 'scroller', tabindex: '0', 'aria-label': 'Conversation' }, loadEarlier, list);
+const scroller = h('main', { class: 'scroller', tabindex: '0', 'aria-label': l10n.t('Conversation') }, loadEarlier, list);
 const jumpButton = h(
   'button',
   { class: 'jump-latest', hidden: true, on: { click: () => scrollToBottom() } },
   icon('arrow-down'),
-  h('span', null, 'New messages'),
+  h('span', null, l10n.t('New messages')),
 );
 const typingLine = h('div', { class: 'typing', 'aria-hidden': 'true' });
 
 const textarea = h('textarea', {
   class: 'composer-input',
   rows: 1,
-  'aria-label': 'Message',
+  'aria-label': l10n.t('Message'),
   'aria-describedby': 'composer-hint',
   spellcheck: 'true',
 });
 const counter = h('span', { class: 'counter', 'aria-live': 'polite' });
-const sendButton = h('vscode-button', { class: 'send', title: 'Send (Enter)', on: { click: () => void send() } }, 'Send');
+const sendButton = h('vscode-button', { class: 'send', title: l10n.t('Send (Enter)'), on: { click: () => void send() } }, l10n.t('Send'));
 /** Why messages wait (contact ended the private conversation, required policy, ...). Text only; the typed text stays. */
 const composerNote = h('div', { class: 'composer-note', role: 'status', hidden: true });
 const composer = h(
@@ -150,7 +151,7 @@ const composer = h(
   { class: 'composer' },
   textarea,
   h('div', { class: 'composer-side' }, sendButton, counter),
-  h('span', { id: 'composer-hint', class: 'visually-hidden' }, 'Enter sends, Shift+Enter starts a new line.'),
+  h('span', { id: 'composer-hint', class: 'visually-hidden' }, l10n.t('Enter sends, Shift+Enter starts a new line.')),
 );
 
 app.append(header, connectionBar, h('div', { class: 'scroll-area' }, scroller, jumpButton), typingLine, composerNote, composer);
@@ -172,17 +173,17 @@ let unseen = 0;
 let localIds = 0;
 
 function contactName(): string {
-  return chat?.name || chat?.jid || 'Contact';
+  return chat?.name || chat?.jid || l10n.t('Contact');
 }
 
 // ---------------------------------------------------------------------------------------------
 // Message rendering
 
 const STATUS: Record<MessageStatus, { icon: string; label: string }> = {
-  queued: { icon: 'clock', label: 'Queued: will be sent when connected' },
-  sent: { icon: 'check', label: 'Sent' },
-  delivered: { icon: 'check-all', label: 'Delivered' },
-  failed: { icon: 'error', label: 'Failed to send' },
+  queued: { icon: 'clock', label: l10n.t('Queued: will be sent when connected') },
+  sent: { icon: 'check', label: l10n.t('Sent') },
+  delivered: { icon: 'check-all', label: l10n.t('Delivered') },
+  failed: { icon: 'error', label: l10n.t('Failed to send') },
 };
 
 function statusIcon(status: MessageStatus): HTMLElement {
@@ -225,25 +226,25 @@ const HIGHLIGHT_MAX_LINES = 3000;
 const HIGHLIGHT_CHUNK = 150;
 
 const ACTIONS: { action: CodeAction; icon: string; label: string }[] = [
-  { action: 'copy', icon: 'copy', label: 'Copy' },
-  { action: 'insert', icon: 'insert', label: 'Insert at Cursor' },
-  { action: 'open', icon: 'go-to-file', label: 'Open in New Editor' },
-  { action: 'saveAs', icon: 'save-as', label: 'Save As…' },
+  { action: 'copy', icon: 'copy', label: l10n.t('Copy') },
+  { action: 'insert', icon: 'insert', label: l10n.t('Insert at Cursor') },
+  { action: 'open', icon: 'go-to-file', label: l10n.t('Open in New Editor') },
+  { action: 'saveAs', icon: 'save-as', label: l10n.t('Save As…') },
 ];
 
 function renderCodeBlock(b: CodeBlock, index: number, messageId: string | undefined): HTMLElement {
   const lines = b.code.split('\n');
   if (lines.length > 1 && lines[lines.length - 1] === '') lines.pop();
   const label = languageLabel(b.languageId, b.fence);
-  const where = [b.fileName, b.startLine ? (b.endLine && b.endLine > b.startLine ? `lines ${b.startLine}\u2013${b.endLine}` : `line ${b.startLine}`) : undefined]
+  const where = [b.fileName, b.startLine ? (b.endLine && b.endLine > b.startLine ? l10n.t('lines {0}–{1}', b.startLine, b.endLine) : l10n.t('line {0}', b.startLine)) : undefined]
     .filter(Boolean)
     .join(', ');
   const code = h('code', { class: 'code-text', 'data-lang': b.languageId });
-  const pre = h('pre', { class: 'code-pre', tabindex: '0', 'aria-label': `${label} code${where ? `, ${where}` : ''}` }, code);
+  const pre = h('pre', { class: 'code-pre', tabindex: '0', 'aria-label': where ? l10n.t('{0} code, {1}', label, where) : l10n.t('{0} code', label) }, code);
   const actions = messageId
     ? h(
         'div',
-        { class: 'code-actions', role: 'toolbar', 'aria-label': 'Code actions' },
+        { class: 'code-actions', role: 'toolbar', 'aria-label': l10n.t('Code actions') },
         ...ACTIONS.map((a) =>
           h(
             'button',
@@ -264,8 +265,8 @@ function renderCodeBlock(b: CodeBlock, index: number, messageId: string | undefi
     { class: 'code-header' },
     h('span', { class: 'code-lang' }, label),
     b.fileName ? h('span', { class: 'code-file', title: b.fileName }, b.fileName) : null,
-    b.startLine ? h('span', { class: 'code-range' }, b.endLine && b.endLine > b.startLine ? `lines ${b.startLine}\u2013${b.endLine}` : `line ${b.startLine}`) : null,
-    h('span', { class: 'code-count' }, lines.length === 1 ? '1 line' : `${lines.length.toLocaleString()} lines`),
+    b.startLine ? h('span', { class: 'code-range' }, b.endLine && b.endLine > b.startLine ? l10n.t('lines {0}–{1}', b.startLine, b.endLine) : l10n.t('line {0}', b.startLine)) : null,
+    h('span', { class: 'code-count' }, lines.length === 1 ? l10n.t('1 line') : l10n.t('{0} lines', lines.length.toLocaleString())),
     actions,
   );
   const block = h('div', { class: ['code-block', 'snippet'], 'data-block': String(index) }, header, pre);
@@ -273,12 +274,12 @@ function renderCodeBlock(b: CodeBlock, index: number, messageId: string | undefi
   let shown = long ? CODE_PREVIEW_LINES : lines.length;
   fillCode(code, lines, shown, b.languageId);
   if (long) {
-    const toggle = h('button', { class: 'text-button show-all code-toggle', type: 'button', 'aria-expanded': 'false' }, `Show all ${lines.length.toLocaleString()} lines`);
+    const toggle = h('button', { class: 'text-button show-all code-toggle', type: 'button', 'aria-expanded': 'false' }, l10n.t('Show all {0} lines', lines.length.toLocaleString()));
     toggle.addEventListener('click', () => {
       shown = shown < lines.length ? lines.length : CODE_PREVIEW_LINES;
       fillCode(code, lines, shown, b.languageId);
       const all = shown === lines.length;
-      toggle.textContent = all ? 'Show less' : `Show all ${lines.length.toLocaleString()} lines`;
+      toggle.textContent = all ? l10n.t('Show less') : l10n.t('Show all {0} lines', lines.length.toLocaleString());
       toggle.setAttribute('aria-expanded', String(all));
       block.classList.toggle('expanded', all);
     });
@@ -340,7 +341,7 @@ function appendPieces(target: HTMLElement, tokens: Token[]): void {
     if (!t.cls) target.appendChild(document.createTextNode(t.text));
     else {
       const span = h('span', { class: `tok-${t.cls}` }, t.text);
-      if (t.cls === 'control') span.title = `Control character ${controlCode(t.text)}, shown escaped`;
+      if (t.cls === 'control') span.title = l10n.t('Control character {0}, shown escaped', controlCode(t.text));
       target.appendChild(span);
     }
   }
@@ -383,9 +384,9 @@ function pump(): void {
 async function codeAction(messageId: string, block: number, action: CodeAction, label: string): Promise<void> {
   try {
     await ipc.request('codeAction', { messageId, block, action });
-    if (action === 'copy') announce('Copied to the clipboard.');
+    if (action === 'copy') announce(l10n.t('Copied to the clipboard.'));
   } catch (err) {
-    systemLine(`${label} did not work: ${(err as Error).message}`, 'error');
+    systemLine(l10n.t('{0} did not work: {1}', label, (err as Error).message), 'error');
   }
 }
 
@@ -409,7 +410,7 @@ function renderMessage(i: number): HTMLElement {
     );
   }
   const own = m.direction === 'out';
-  const sender = own ? 'Me' : contactName();
+  const sender = own ? l10n.t('Me') : contactName();
   const cont = isContinuation(i);
   const el = h('div', {
     class: ['msg', own ? 'msg-out' : 'msg-in', cont && 'continued', m.status === 'failed' && 'msg-failed'],
@@ -422,7 +423,7 @@ function renderMessage(i: number): HTMLElement {
     { class: 'msg-meta' },
     h('span', { class: ['sender', cont && 'visually-hidden'], title: own ? chat?.accountJid : chat?.jid }, sender),
     h('time', { class: 'time', datetime: new Date(m.ts).toISOString(), title: formatFull(m.ts) }, formatTime(m.ts)),
-    m.private ? icon('lock-small', 'Private (encrypted with OTR)', 'msg-private') : null,
+    m.private ? icon('lock-small', l10n.t('Private (encrypted with OTR)'), 'msg-private') : null,
     own && m.status ? statusIcon(m.status) : null,
   );
   el.append(meta, renderBody(m.text, m.id.startsWith('local-') ? undefined : m.id));
@@ -462,7 +463,7 @@ function fetchEarlier(): Promise<void> {
         hasEarlier = r.hasEarlier && older.length > 0;
         reindex();
       },
-      (err: Error) => systemLine(`Earlier messages could not be loaded: ${err.message}`, 'warning'),
+      (err: Error) => systemLine(l10n.t('Earlier messages could not be loaded: {0}', err.message), 'warning'),
     )
     .finally(() => {
       fetching = undefined;
@@ -553,7 +554,7 @@ function upsert(m: MessageView): void {
   else if (m.direction === 'in') {
     unseen++;
     jumpButton.hidden = false;
-    jumpButton.lastElementChild!.textContent = unseen === 1 ? '1 new message' : `${unseen} new messages`;
+    jumpButton.lastElementChild!.textContent = unseen === 1 ? l10n.t('1 new message') : l10n.t('{0} new messages', unseen);
   }
 }
 
@@ -567,7 +568,7 @@ function setStatus(id: string, status: MessageStatus): void {
   if (old) old.replaceWith(fresh);
   else el?.querySelector('.msg-meta')?.appendChild(fresh);
   el?.classList.toggle('msg-failed', status === 'failed');
-  if (status === 'failed') announce('A message could not be sent.');
+  if (status === 'failed') announce(l10n.t('A message could not be sent.'));
 }
 
 function systemLine(text: string, level: 'info' | 'warning' | 'error'): void {
@@ -592,8 +593,8 @@ function renderHeader(name: string, presence: PresenceShow, status: string | und
   presenceText.textContent = PRESENCE_LABEL[presence];
   statusEl.textContent = status ? `— ${status}` : '';
   statusEl.title = status ?? '';
-  textarea.setAttribute('aria-label', `Message to ${name}`);
-  textarea.placeholder = `Message ${name}`;
+  textarea.setAttribute('aria-label', l10n.t('Message to {0}', name));
+  textarea.placeholder = l10n.t('Message {0}', name);
 
   if (connection === 'online') {
     connectionBar.hidden = true;
@@ -602,7 +603,7 @@ function renderHeader(name: string, presence: PresenceShow, status: string | und
     replaceChildren(
       connectionBar,
       icon(connection === 'error' ? 'error' : connection === 'signedOut' ? 'debug-disconnect' : 'sync', undefined, spin ? 'codicon-modifier-spin' : undefined),
-      h('span', null, `${connection === 'signedOut' || connection === 'error' ? 'Offline' : connectionLabel(connection)} — messages will be sent when connected.`),
+      h('span', null, l10n.t('{0} — messages will be sent when connected.', connection === 'signedOut' || connection === 'error' ? l10n.t('Offline') : connectionLabel(connection))),
     );
     connectionBar.className = `connection-bar conn-${connection}`;
     connectionBar.hidden = false;
@@ -611,7 +612,7 @@ function renderHeader(name: string, presence: PresenceShow, status: string | und
 
 function renderTheirState(state: ChatState | undefined): void {
   const name = contactName();
-  const text = state === 'composing' ? `${name} is typing…` : state === 'paused' ? `${name} has stopped typing.` : state === 'gone' ? `${name} has left the conversation.` : '';
+  const text = state === 'composing' ? l10n.t('{0} is typing…', name) : state === 'paused' ? l10n.t('{0} has stopped typing.', name) : state === 'gone' ? l10n.t('{0} has left the conversation.', name) : '';
   typingLine.textContent = text;
   typingLine.classList.toggle('active', state === 'composing');
 }
@@ -623,11 +624,11 @@ let otr: OtrViewExt | undefined;
 
 /** Sends a padlock / system-line action; a refusal is shown as an error line. */
 function runOtr(action: SystemAction): void {
-  ipc.request('otr', { action }).catch((err: Error) => systemLine(`${actionLabel(action, contactName()).replace(/…$/, '')} failed: ${err.message}`, 'error'));
+  ipc.request('otr', { action }).catch((err: Error) => systemLine(l10n.t('{0} failed: {1}', actionLabel(action, contactName()).replace(/…$/, ''), err.message), 'error'));
 }
 
 function setPolicy(policy: OtrPolicyView | 'default'): void {
-  ipc.request('otrPolicy', { policy }).catch((err: Error) => systemLine(`The policy was not changed: ${err.message}`, 'error'));
+  ipc.request('otrPolicy', { policy }).catch((err: Error) => systemLine(l10n.t('The policy was not changed: {0}', err.message), 'error'));
 }
 
 /** A link-styled button (text only) on a system line, e.g. "Authenticate Ada". */
@@ -652,12 +653,12 @@ function openPadlockMenu(): void {
     const on = override === p;
     checked.push(on);
     items.push({
-      label: p === 'default' ? `Policy: Use default${otr.defaultPolicy ? ` (${POLICY_LABEL[otr.defaultPolicy]})` : ''}` : `Policy: ${POLICY_LABEL[p]}`,
+      label: p === 'default' ? (otr.defaultPolicy ? l10n.t('Policy: Use default ({0})', POLICY_LABEL[otr.defaultPolicy]) : l10n.t('Policy: Use default')) : l10n.t('Policy: {0}', POLICY_LABEL[p]),
       icon: on ? 'check' : undefined,
       run: () => setPolicy(p),
     });
   }
-  showMenu(items, padlock, 'Private conversation');
+  showMenu(items, padlock, l10n.t('Private conversation'));
   // The policy entries are a radio group for assistive technology (menu.ts draws plain items).
   const entries = document.querySelectorAll<HTMLElement>('.menu[role="menu"] > .menu-item');
   const first = entries.length - policies.length;
@@ -684,10 +685,10 @@ function renderOtr(next: OtrView): void {
   padlock.className = `otr-${look.tone}`;
   const priv = isPrivate(next);
   const history = priv ? historyLabel(next) : '';
-  const smpWaiting = next.smp?.waitingForUs ? ` ${name} is asking you to authenticate.` : '';
+  const smpWaiting = next.smp?.waitingForUs ? ` ${l10n.t('{0} is asking you to authenticate.', name)}` : '';
   const sentence = `${look.detail}${history ? ` (${history.toLowerCase()})` : ''}`;
-  padlock.title = next.available ? `${sentence}${/[.…]$/.test(sentence) ? '' : '.'}${smpWaiting} Click for options.` : UNAVAILABLE;
-  padlock.setAttribute('aria-label', next.available ? `Private conversation: ${look.label}${history ? `, ${history.toLowerCase()}` : ''}` : UNAVAILABLE);
+  padlock.title = next.available ? `${sentence}${/[.…]$/.test(sentence) ? '' : '.'}${smpWaiting} ${l10n.t('Click for options.')}` : UNAVAILABLE;
+  padlock.setAttribute('aria-label', next.available ? l10n.t('Private conversation: {0}', `${look.label}${history ? `, ${history.toLowerCase()}` : ''}`) : UNAVAILABLE);
   // Not `disabled`: a disabled button drops out of the tab order, and keyboard and screen-reader
   // users would never learn why there is no padlock. It stays focusable and says so.
   if (next.available) padlock.removeAttribute('aria-disabled');
@@ -766,7 +767,7 @@ async function send(): Promise<void> {
   // Before the handshake there is no conversation to send to; whitespace-only is not a message.
   if (!chat || !text.trim()) return;
   if (updateCounter()) {
-    systemLine(`The message is too long (${text.length.toLocaleString()} characters; at most ${MAX_OUTGOING_TEXT.toLocaleString()}).`, 'error');
+    systemLine(l10n.t('The message is too long ({0} characters; at most {1}).', text.length.toLocaleString(), MAX_OUTGOING_TEXT.toLocaleString()), 'error');
     return;
   }
   // Clear at once so the user can go on typing; the text comes back if sending fails.
@@ -788,7 +789,7 @@ async function send(): Promise<void> {
     updateCounter();
     saveDraftSoon();
     onTyping(); // still composing: restarts the pause timer
-    systemLine(`The message was not sent: ${(err as Error).message} Your text is back in the message box.`, 'error');
+    systemLine(l10n.t('The message was not sent: {0} Your text is back in the message box.', (err as Error).message), 'error');
   }
 }
 
@@ -895,8 +896,8 @@ function start(): void {
       replaceChildren(
         connectionBar,
         icon('error'),
-        h('span', null, `Could not load the conversation: ${err.message}`),
-        h('vscode-button', { appearance: 'secondary', on: { click: start } }, 'Retry'),
+        h('span', null, l10n.t('Could not load the conversation: {0}', err.message)),
+        h('vscode-button', { appearance: 'secondary', on: { click: start } }, l10n.t('Retry')),
       );
       connectionBar.className = 'connection-bar conn-error';
       connectionBar.hidden = false;
@@ -904,6 +905,6 @@ function start(): void {
   );
 }
 
-append(nameEl, 'Loading…');
+append(nameEl, l10n.t('Loading…'));
 textarea.focus();
 start();

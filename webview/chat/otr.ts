@@ -6,6 +6,7 @@
  * while the contact is unverified, a plain closed one once verified.
  */
 import type { OtrPolicyView, OtrView, SystemAction } from '../../src/shared/protocol';
+import { l10n } from '../shared/l10n';
 
 export type PadlockTone = 'plain' | 'busy' | 'warn' | 'ok' | 'ended' | 'lost' | 'off';
 
@@ -30,52 +31,52 @@ export interface PadlockLook {
 export type OtrViewExt = OtrView;
 
 export const POLICY_LABEL: Record<OtrPolicyView, string> = {
-  manual: 'Manual',
-  opportunistic: 'Opportunistic',
-  required: 'Required',
+  manual: l10n.t('Manual'),
+  opportunistic: l10n.t('Opportunistic'),
+  required: l10n.t('Required'),
 };
 
 export const POLICY_HINT: Record<OtrPolicyView, string> = {
-  manual: 'start private conversations only when I ask',
-  opportunistic: 'start automatically with contacts whose clients support it',
-  required: 'never send a message in plaintext',
+  manual: l10n.t('start private conversations only when I ask'),
+  opportunistic: l10n.t('start automatically with contacts whose clients support it'),
+  required: l10n.t('never send a message in plaintext'),
 };
 
-export const UNAVAILABLE = 'Private conversations (OTR) are for two people only';
+export const UNAVAILABLE = l10n.t('Private conversations (OTR) are for two people only');
 
 export function padlockLook(otr: OtrView | undefined, name: string): PadlockLook {
-  if (!otr) return { icon: 'unlock', label: 'Not private', detail: 'Not private', tone: 'plain' };
-  if (!otr.available) return { icon: 'unlock', label: 'Not private', detail: UNAVAILABLE, tone: 'off' };
+  if (!otr) return { icon: 'unlock', label: l10n.t('Not private'), detail: l10n.t('Not private'), tone: 'plain' };
+  if (!otr.available) return { icon: 'unlock', label: l10n.t('Not private'), detail: UNAVAILABLE, tone: 'off' };
   switch (otr.state) {
     case 'plaintext':
       return {
         icon: 'unlock',
-        label: 'Not private',
-        detail: otr.policy === 'required' ? 'Not private: your policy requires a private conversation before messages are sent' : 'Not private: messages are sent in plaintext',
+        label: l10n.t('Not private'),
+        detail: otr.policy === 'required' ? l10n.t('Not private: your policy requires a private conversation before messages are sent') : l10n.t('Not private: messages are sent in plaintext'),
         tone: 'plain',
       };
     case 'starting':
-      return { icon: 'sync', spin: true, label: 'Starting private conversation…', detail: `Starting a private conversation with ${name}…`, tone: 'busy' };
+      return { icon: 'sync', spin: true, label: l10n.t('Starting private conversation…'), detail: l10n.t('Starting a private conversation with {0}…', name), tone: 'busy' };
     case 'private-unverified':
       return {
         icon: 'lock',
         badge: 'warning',
-        label: 'Private, unverified',
-        detail: `Private but unverified: authenticate ${name} to be sure who you are talking to`,
+        label: l10n.t('Private, unverified'),
+        detail: l10n.t('Private but unverified: authenticate {0} to be sure who you are talking to', name),
         tone: 'warn',
       };
     case 'private-verified':
-      return { icon: 'lock', label: 'Private and verified', detail: `Private conversation with ${name}, verified`, tone: 'ok' };
+      return { icon: 'lock', label: l10n.t('Private and verified'), detail: l10n.t('Private conversation with {0}, verified', name), tone: 'ok' };
     case 'finished':
       return {
         icon: 'lock',
         badge: 'ended',
-        label: `${name} has ended the private conversation`,
-        detail: `${name} has ended the private conversation: end or refresh yours`,
+        label: l10n.t('{0} has ended the private conversation', name),
+        detail: l10n.t('{0} has ended the private conversation: end or refresh yours', name),
         tone: 'ended',
       };
     case 'lost':
-      return { icon: 'debug-disconnect', label: 'Private conversation lost', detail: 'The private conversation was lost: refresh it to go on privately', tone: 'lost' };
+      return { icon: 'debug-disconnect', label: l10n.t('Private conversation lost'), detail: l10n.t('The private conversation was lost: refresh it to go on privately'), tone: 'lost' };
   }
 }
 
@@ -100,15 +101,15 @@ export function padlockActions(otr: OtrView): SystemAction[] {
 export function actionLabel(action: SystemAction, name: string): string {
   switch (action) {
     case 'startPrivate':
-      return 'Start private conversation';
+      return l10n.t('Start private conversation');
     case 'refreshPrivate':
-      return 'Refresh private conversation';
+      return l10n.t('Refresh private conversation');
     case 'endPrivate':
-      return 'End private conversation';
+      return l10n.t('End private conversation');
     case 'authenticate':
-      return `Authenticate ${name}…`;
+      return l10n.t('Authenticate {0}…', name);
     case 'resendPrivate':
-      return 'Resend privately';
+      return l10n.t('Resend privately');
   }
 }
 
@@ -136,7 +137,7 @@ export function mayPersistDraft(otr: OtrView | undefined): boolean {
 
 /** "History off for private messages" / "History on", shown while private. */
 export function historyLabel(otr: OtrView): string {
-  return otr.logging ? 'History on' : 'History off for private messages';
+  return otr.logging ? l10n.t('History on') : l10n.t('History off for private messages');
 }
 
 /** Why messages wait (shown above the composer), with what the user can do about it. */
@@ -145,24 +146,24 @@ export function composerNotice(otr: OtrView | undefined, name: string): { text: 
   switch (otr.state) {
     case 'finished':
       return {
-        text: `${name} has ended the private conversation. Messages you send now wait until you end or refresh yours; nothing is sent in plaintext.`,
+        text: l10n.t('{0} has ended the private conversation. Messages you send now wait until you end or refresh yours; nothing is sent in plaintext.', name),
         level: 'warning',
         actions: ['refreshPrivate', 'endPrivate'],
       };
     case 'lost':
       return {
-        text: 'The private conversation was lost. Messages you send now wait until it is refreshed; nothing is sent in plaintext.',
+        text: l10n.t('The private conversation was lost. Messages you send now wait until it is refreshed; nothing is sent in plaintext.'),
         level: 'warning',
         actions: ['refreshPrivate', 'endPrivate'],
       };
     case 'starting':
       return otr.policy === 'required'
-        ? { text: 'Starting a private conversation: your messages wait until it is up (your policy requires it).', level: 'info', actions: [] }
+        ? { text: l10n.t('Starting a private conversation: your messages wait until it is up (your policy requires it).'), level: 'info', actions: [] }
         : undefined;
     case 'plaintext':
       return otr.policy === 'required'
         ? {
-            text: `Your policy requires a private conversation with ${name}: messages wait until one has started and are never sent in plaintext.`,
+            text: l10n.t('Your policy requires a private conversation with {0}: messages wait until one has started and are never sent in plaintext.', name),
             level: 'info',
             actions: ['startPrivate'],
           }

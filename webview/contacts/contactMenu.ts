@@ -6,6 +6,7 @@
  * each action is harmless when it does not apply: Refresh starts, End does nothing).
  */
 import type { ContactAction, ContactView } from '../../src/shared/protocol';
+import { l10n } from '../shared/l10n';
 
 export interface ContactMenuEntry {
   label: string;
@@ -22,15 +23,15 @@ export function canRerequest(c: ContactView): boolean {
 
 export function contactMenu(c: ContactView): ContactMenuEntry[] {
   const items: ContactMenuEntry[] = [
-    { label: 'Send message', icon: 'comment', hint: 'Enter', action: 'open' },
-    { label: 'Start Private Conversation', icon: 'lock', action: 'startPrivate' },
-    { label: 'Refresh Private Conversation', icon: 'sync', action: 'refreshPrivate' },
-    { label: 'End Private Conversation', icon: 'unlock', action: 'endPrivate' },
-    { label: `Authenticate ${c.name}…`, icon: 'shield', action: 'authenticate' },
-    { label: 'Rename…', icon: 'edit', hint: 'F2', action: 'rename' },
-    { label: 'Move to group…', icon: 'folder', action: 'move' },
+    { label: l10n.t('Send message'), icon: 'comment', hint: l10n.t('Enter'), action: 'open' },
+    { label: l10n.t('Start Private Conversation'), icon: 'lock', action: 'startPrivate' },
+    { label: l10n.t('Refresh Private Conversation'), icon: 'sync', action: 'refreshPrivate' },
+    { label: l10n.t('End Private Conversation'), icon: 'unlock', action: 'endPrivate' },
+    { label: l10n.t('Authenticate {0}…', c.name), icon: 'shield', action: 'authenticate' },
+    { label: l10n.t('Rename…'), icon: 'edit', hint: 'F2', action: 'rename' },
+    { label: l10n.t('Move to group…'), icon: 'folder', action: 'move' },
   ];
-  if (canRerequest(c)) items.push({ label: 'Re-request authorisation', icon: 'refresh', action: 'rerequest' });
-  items.push({ label: 'Remove…', icon: 'trash', hint: 'Delete', danger: true, action: 'remove' });
+  if (canRerequest(c)) items.push({ label: l10n.t('Re-request authorisation'), icon: 'refresh', action: 'rerequest' });
+  items.push({ label: l10n.t('Remove…'), icon: 'trash', hint: l10n.t('Delete'), danger: true, action: 'remove' });
   return items;
 }

@@ -27,14 +27,15 @@ import { announce, append, h, icon, replaceChildren } from '../shared/dom';
 import { createWebviewIpc, loadState, saveState } from '../shared/ipc';
 import { showMenu, type MenuItem } from '../shared/menu';
 import { contactMenu } from './contactMenu';
-import { CONNECTION_ICON, PRESENCE_ICON, PRESENCE_LABEL, connectionLabel, formatFull, plural } from '../shared/render';
+import { CONNECTION_ICON, PRESENCE_ICON, PRESENCE_LABEL, connectionLabel, formatFull } from '../shared/render';
+import { l10n } from '../shared/l10n';
 
 provideVSCodeDesignSystem().register(vsCodeButton());
 
 const ipc = createWebviewIpc<ContactsRequests, ContactsNotifications>();
 
 /** Roster items without a group are shown under this name (as Jitsi does). */
-const DEFAULT_GROUP = 'Contacts';
+const DEFAULT_GROUP = l10n.t('Contacts');
 
 interface ViewState {
   /** Keys of collapsed accounts / groups. Everything is expanded by default. */
@@ -205,7 +206,7 @@ function renderRow(r: Positioned): HTMLElement {
       const stateIcon = icon(CONNECTION_ICON[a.state], undefined, ['conn-icon', `conn-${a.state}`, spin && 'codicon-modifier-spin'].filter(Boolean).join(' '));
       const signedIn = a.state !== 'signedOut' && a.state !== 'error';
       el.title = `${a.jid} — ${state}`;
-      el.setAttribute('aria-label', [a.jid, state, a.queued > 0 ? `${plural(a.queued, 'message')} queued` : ''].filter(Boolean).join(', '));
+      el.setAttribute('aria-label', [a.jid, state, a.queued > 0 ? (a.queued === 1 ? l10n.t('1 message queued') : l10n.t('{0} messages queued', a.queued)) : ''].filter(Boolean).join(', '));
       append(
         el,
         twistie(r.expanded),
@@ -220,36 +221,36 @@ function renderRow(r: Positioned): HTMLElement {
             state,
           ),
         ),
-        a.queued > 0 ? h('span', { class: 'queued', title: `${plural(a.queued, 'message')} waiting to be sent` }, `${a.queued} queued`) : null,
+        a.queued > 0 ? h('span', { class: 'queued', title: a.queued === 1 ? l10n.t('1 message waiting to be sent') : l10n.t('{0} messages waiting to be sent', a.queued) }, l10n.t('{0} queued', a.queued)) : null,
         h(
           'span',
           { class: 'actions' },
-          rowButton('addContact', 'person-add', 'Add contact'),
-          signedIn ? rowButton('signOut', 'sign-out', 'Sign out') : rowButton('signIn', 'sign-in', 'Sign in', 'always'),
+          rowButton('addContact', 'person-add', l10n.t('Add contact')),
+          signedIn ? rowButton('signOut', 'sign-out', l10n.t('Sign out')) : rowButton('signIn', 'sign-in', l10n.t('Sign in'), 'always'),
         ),
       );
       break;
     }
     case 'group':
-      el.setAttribute('aria-label', `${r.name}, ${r.online} of ${r.total} online`);
+      el.setAttribute('aria-label', l10n.t('{0}, {1} of {2} online', r.name, r.online, r.total));
       el.append(twistie(r.expanded), h('span', { class: 'label' }, h('span', { class: 'name group-name' }, r.name), h('span', { class: 'count' }, `${r.online}/${r.total}`)));
       break;
     case 'requests':
-      el.setAttribute('aria-label', `Authorisation requests, ${r.count}`);
+      el.setAttribute('aria-label', l10n.t('Authorisation requests, {0}', r.count));
       el.append(
         twistie(r.expanded),
-        h('span', { class: 'label' }, h('span', { class: 'name group-name' }, 'Requests')),
+        h('span', { class: 'label' }, h('span', { class: 'name group-name' }, l10n.t('Requests'))),
         h('span', { class: 'badge' }, String(r.count)),
       );
       break;
     case 'contact': {
       const c = r.contact;
       const presence = PRESENCE_LABEL[c.presence];
-      const flag = c.verifyRequest ? 'Wants to verify you' : c.denied ? 'Request denied' : c.pendingOut ? 'Waiting for authorisation' : undefined;
+      const flag = c.verifyRequest ? l10n.t('Wants to verify you') : c.denied ? l10n.t('Request denied') : c.pendingOut ? l10n.t('Waiting for authorisation') : undefined;
       el.title = c.jid;
       el.setAttribute(
         'aria-label',
-        [c.name, c.jid !== c.name ? c.jid : '', presence, c.status, flag, c.unread > 0 ? plural(c.unread, 'unread message') : '']
+        [c.name, c.jid !== c.name ? c.jid : '', presence, c.status, flag, c.unread > 0 ? unreadLabel(c.unread) : '']
           .filter(Boolean)
           .join(', '),
       );
@@ -270,30 +271,30 @@ function renderRow(r: Positioned): HTMLElement {
               )
             : null,
         ),
-        c.unread > 0 ? h('span', { class: 'badge', title: plural(c.unread, 'unread message') }, c.unread > 99 ? '99+' : String(c.unread)) : null,
+        c.unread > 0 ? h('span', { class: 'badge', title: unreadLabel(c.unread) }, c.unread > 99 ? '99+' : String(c.unread)) : null,
         c.verifyRequest
-          ? h('span', { class: 'actions always' }, rowButton('verify', 'shield', 'Answer the verification request…'), rowButton('more', 'ellipsis', 'More actions…'))
-          : h('span', { class: 'actions' }, rowButton('message', 'comment', 'Send message'), rowButton('more', 'ellipsis', 'More actions…')),
+          ? h('span', { class: 'actions always' }, rowButton('verify', 'shield', l10n.t('Answer the verification request…')), rowButton('more', 'ellipsis', l10n.t('More actions…')))
+          : h('span', { class: 'actions' }, rowButton('message', 'comment', l10n.t('Send message')), rowButton('more', 'ellipsis', l10n.t('More actions…'))),
       );
       break;
     }
     case 'request': {
       const q = r.request;
-      el.title = `${q.jid} asked ${formatFull(q.at)} to see your presence`;
-      el.setAttribute('aria-label', `${q.jid} wants to see your presence. Press Enter to answer.`);
+      el.title = l10n.t('{0} asked {1} to see your presence', q.jid, formatFull(q.at));
+      el.setAttribute('aria-label', l10n.t('{0} wants to see your presence. Press Enter to answer.', q.jid));
       el.append(
         icon('person-add', undefined, 'request-icon'),
-        h('span', { class: 'label' }, h('span', { class: 'line' }, h('span', { class: 'name' }, q.jid)), h('span', { class: 'secondary' }, 'Wants to see your presence')),
-        h('span', { class: 'actions always' }, rowButton('authorize', 'check', 'Authorize'), rowButton('deny', 'close', 'Deny')),
+        h('span', { class: 'label' }, h('span', { class: 'line' }, h('span', { class: 'name' }, q.jid)), h('span', { class: 'secondary' }, l10n.t('Wants to see your presence'))),
+        h('span', { class: 'actions always' }, rowButton('authorize', 'check', l10n.t('Authorize')), rowButton('deny', 'close', l10n.t('Deny'))),
       );
       break;
     }
     case 'rooms':
-      el.setAttribute('aria-label', `Rooms, ${r.count}${r.unread ? `, ${plural(r.unread, 'unread message')}` : ''}`);
+      el.setAttribute('aria-label', r.unread ? l10n.t('Rooms, {0}, {1} unread', r.count, r.unread) : l10n.t('Rooms, {0}', r.count));
       el.append(
         twistie(r.expanded),
-        h('span', { class: 'label' }, h('span', { class: 'name group-name' }, 'Rooms'), h('span', { class: 'count' }, String(r.count))),
-        h('span', { class: 'actions' }, rowButton('joinRoom', 'add', 'Join room…')),
+        h('span', { class: 'label' }, h('span', { class: 'name group-name' }, l10n.t('Rooms')), h('span', { class: 'count' }, String(r.count))),
+        h('span', { class: 'actions' }, rowButton('joinRoom', 'add', l10n.t('Join room…'))),
       );
       break;
     case 'room': {
@@ -302,7 +303,7 @@ function renderRow(r: Positioned): HTMLElement {
       el.title = m.jid;
       el.setAttribute(
         'aria-label',
-        [m.name, m.jid, state, m.bookmarked ? 'bookmarked' : '', m.unread > 0 ? plural(m.unread, 'unread message') : '', m.mentions > 0 ? plural(m.mentions, 'mention') : '']
+        [m.name, m.jid, state, m.bookmarked ? l10n.t('bookmarked') : '', m.unread > 0 ? unreadLabel(m.unread) : '', m.mentions > 0 ? m.mentions === 1 ? l10n.t('1 mention') : l10n.t('{0} mentions', m.mentions) : '']
           .filter(Boolean)
           .join(', '),
       );
@@ -316,15 +317,15 @@ function renderRow(r: Positioned): HTMLElement {
         ),
         m.bookmarked ? icon('bookmark', undefined, 'room-bookmark') : null,
         m.unread > 0
-          ? h('span', { class: ['badge', m.mentions > 0 && 'badge-mention'], title: plural(m.unread, 'unread message') }, m.unread > 99 ? '99+' : String(m.unread))
+          ? h('span', { class: ['badge', m.mentions > 0 && 'badge-mention'], title: unreadLabel(m.unread) }, m.unread > 99 ? '99+' : String(m.unread))
           : null,
-        h('span', { class: 'actions' }, rowButton('openRoom', 'comment-discussion', 'Open room'), rowButton('more', 'ellipsis', 'More actions…')),
+        h('span', { class: 'actions' }, rowButton('openRoom', 'comment-discussion', l10n.t('Open room')), rowButton('more', 'ellipsis', l10n.t('More actions…'))),
       );
       break;
     }
     case 'empty':
-      el.setAttribute('aria-label', 'No contacts yet. Add contact');
-      el.append(icon('add', undefined, 'empty-icon'), h('span', { class: 'label' }, h('span', { class: 'name link-like' }, 'Add contact…')));
+      el.setAttribute('aria-label', l10n.t('No contacts yet. Add contact'));
+      el.append(icon('add', undefined, 'empty-icon'), h('span', { class: 'label' }, h('span', { class: 'name link-like' }, l10n.t('Add contact…'))));
       break;
   }
   return el;
@@ -335,13 +336,13 @@ function renderRow(r: Positioned): HTMLElement {
 
 const app = document.getElementById('app')!;
 const errorBar = h('div', { class: 'error-bar', role: 'alert', hidden: true });
-const tree = h('div', { class: 'tree', role: 'tree', 'aria-label': 'Contacts' });
+const tree = h('div', { class: 'tree', role: 'tree', 'aria-label': l10n.t('Contacts') });
 const welcome = h(
   'div',
   { class: 'welcome', hidden: true },
-  h('p', null, 'Chat privately over XMPP, with Off-the-Record encryption, without leaving VS Code.'),
-  h('p', null, 'Add your XMPP (Jabber) account to get started.'),
-  h('vscode-button', { class: 'wide', 'data-action': 'toolbarAddAccount' }, 'Add account'),
+  h('p', null, l10n.t('Chat privately over XMPP, with Off-the-Record encryption, without leaving VS Code.')),
+  h('p', null, l10n.t('Add your XMPP (Jabber) account to get started.')),
+  h('vscode-button', { class: 'wide', 'data-action': 'toolbarAddAccount' }, l10n.t('Add account')),
 );
 // Add contact / Add account live in the view's title bar (package.json view/title menu), as
 // in every native view; the welcome state offers "Add account" itself.
@@ -495,7 +496,7 @@ function showError(text: string): void {
     errorBar,
     icon('error'),
     h('span', { class: 'error-bar-text' }, text),
-    h('button', { class: 'icon-button', title: 'Dismiss', 'aria-label': 'Dismiss', on: { click: () => (errorBar.hidden = true) } }, icon('close')),
+    h('button', { class: 'icon-button', title: l10n.t('Dismiss'), 'aria-label': l10n.t('Dismiss'), on: { click: () => (errorBar.hidden = true) } }, icon('close')),
   );
   errorBar.hidden = false;
 }
@@ -507,12 +508,17 @@ function run<M extends keyof ContactsRequests & string>(method: M, params: Conta
   );
 }
 
+/** "1 unread message" / "N unread messages" as whole strings (plural forms differ by language). */
+function unreadLabel(n: number): string {
+  return n === 1 ? l10n.t('1 unread message') : l10n.t('{0} unread messages', n);
+}
+
 const ROOM_STATE: Record<RoomSummaryView['status'], string> = {
-  joining: 'joining…',
-  joined: 'joined',
-  offline: 'offline',
-  left: 'not joined',
-  error: 'could not join',
+  joining: l10n.t('joining…'),
+  joined: l10n.t('joined'),
+  offline: l10n.t('offline'),
+  left: l10n.t('not joined'),
+  error: l10n.t('could not join'),
 };
 
 function roomAction(account: string, action: RoomTreeAction, jid?: string): void {
@@ -532,14 +538,14 @@ function menuFor(r: Positioned): MenuItem[] {
         run: () => (action === 'open' ? run('openChat', { account: c.account, jid: c.jid }) : contactAction(c, action)),
       }));
       // An unanswered verification request (OTR SMP) comes first, so it stays answerable.
-      if (c.verifyRequest) items.unshift({ label: 'Answer the verification request…', icon: 'shield', run: () => contactAction(c, 'authenticate') });
+      if (c.verifyRequest) items.unshift({ label: l10n.t('Answer the verification request…'), icon: 'shield', run: () => contactAction(c, 'authenticate') });
       return items;
     }
     case 'request': {
       const q = r.request;
       return [
-        { label: 'Authorize', icon: 'check', run: () => run('answerRequest', { account: q.account, jid: q.jid, answer: 'authorize' }) },
-        { label: 'Deny', icon: 'close', danger: true, run: () => run('answerRequest', { account: q.account, jid: q.jid, answer: 'deny' }) },
+        { label: l10n.t('Authorize'), icon: 'check', run: () => run('answerRequest', { account: q.account, jid: q.jid, answer: 'authorize' }) },
+        { label: l10n.t('Deny'), icon: 'close', danger: true, run: () => run('answerRequest', { account: q.account, jid: q.jid, answer: 'deny' }) },
       ];
     }
     case 'account': {
@@ -547,40 +553,40 @@ function menuFor(r: Positioned): MenuItem[] {
       const signedIn = a.state !== 'signedOut' && a.state !== 'error';
       return [
         signedIn
-          ? { label: 'Sign out', icon: 'sign-out', run: () => run('signOut', { account: a.id }) }
-          : { label: 'Sign in', icon: 'sign-in', run: () => run('signIn', { account: a.id }) },
-        { label: 'Add contact…', icon: 'person-add', run: () => run('addContact', { account: a.id }) },
-        { label: 'Join room…', icon: 'comment-discussion', run: () => roomAction(a.id, 'join') },
-        { label: 'Create room…', icon: 'add', run: () => roomAction(a.id, 'create') },
+          ? { label: l10n.t('Sign out'), icon: 'sign-out', run: () => run('signOut', { account: a.id }) }
+          : { label: l10n.t('Sign in'), icon: 'sign-in', run: () => run('signIn', { account: a.id }) },
+        { label: l10n.t('Add contact…'), icon: 'person-add', run: () => run('addContact', { account: a.id }) },
+        { label: l10n.t('Join room…'), icon: 'comment-discussion', run: () => roomAction(a.id, 'join') },
+        { label: l10n.t('Create room…'), icon: 'add', run: () => roomAction(a.id, 'create') },
       ];
     }
     case 'rooms':
       return [
-        { label: 'Join room…', icon: 'comment-discussion', run: () => roomAction(r.account.id, 'join') },
-        { label: 'Create room…', icon: 'add', run: () => roomAction(r.account.id, 'create') },
+        { label: l10n.t('Join room…'), icon: 'comment-discussion', run: () => roomAction(r.account.id, 'join') },
+        { label: l10n.t('Create room…'), icon: 'add', run: () => roomAction(r.account.id, 'create') },
       ];
     case 'room': {
       const m = r.room;
       const inside = m.status === 'joined' || m.status === 'joining';
-      const items: MenuItem[] = [{ label: 'Open', icon: 'comment-discussion', hint: 'Enter', run: () => roomAction(m.account, 'open', m.jid) }];
-      if (m.status === 'joined') items.push({ label: 'Invite…', icon: 'person-add', run: () => roomAction(m.account, 'invite', m.jid) });
+      const items: MenuItem[] = [{ label: l10n.t('Open'), icon: 'comment-discussion', hint: l10n.t('Enter'), run: () => roomAction(m.account, 'open', m.jid) }];
+      if (m.status === 'joined') items.push({ label: l10n.t('Invite…'), icon: 'person-add', run: () => roomAction(m.account, 'invite', m.jid) });
       items.push(
         inside
-          ? { label: 'Leave room', icon: 'sign-out', danger: true, run: () => roomAction(m.account, 'leave', m.jid) }
-          : { label: 'Join room…', icon: 'sign-in', run: () => roomAction(m.account, 'join', m.jid) },
+          ? { label: l10n.t('Leave room'), icon: 'sign-out', danger: true, run: () => roomAction(m.account, 'leave', m.jid) }
+          : { label: l10n.t('Join room…'), icon: 'sign-in', run: () => roomAction(m.account, 'join', m.jid) },
       );
       return items;
     }
     case 'empty':
-      return [{ label: 'Add contact…', icon: 'person-add', run: () => run('addContact', { account: r.account.id }) }];
+      return [{ label: l10n.t('Add contact…'), icon: 'person-add', run: () => run('addContact', { account: r.account.id }) }];
     default:
       return [];
   }
 }
 
 function menuLabel(r: Positioned): string {
-  if (r.kind === 'room') return `Actions for ${r.room.name}`;
-  return r.kind === 'contact' ? `Actions for ${r.contact.name}` : r.kind === 'request' ? `Answer ${r.request.jid}` : r.kind === 'account' ? r.account.jid : 'Actions';
+  if (r.kind === 'room') return l10n.t('Actions for {0}', r.room.name);
+  return r.kind === 'contact' ? l10n.t('Actions for {0}', r.contact.name) : r.kind === 'request' ? l10n.t('Answer {0}', r.request.jid) : r.kind === 'account' ? r.account.jid : l10n.t('Actions');
 }
 
 /** Enter / click on a row: its primary action. */
@@ -692,15 +698,15 @@ function rowText(r: Positioned): string {
     case 'group':
       return r.name;
     case 'requests':
-      return 'Requests';
+      return l10n.t('Requests');
     case 'contact':
       return r.contact.name;
     case 'request':
       return r.request.jid;
     case 'empty':
-      return 'Add contact';
+      return l10n.t('Add contact');
     case 'rooms':
-      return 'Rooms';
+      return l10n.t('Rooms');
     case 'room':
       return r.room.name;
   }
@@ -770,7 +776,7 @@ function applyState(state: ContactsState): void {
   const before = new Set(current.accounts.flatMap((a) => a.requests.map((q) => `${a.id}\u0000${q.jid}`)));
   const fresh = state.accounts.flatMap((a) => a.requests.filter((q) => !before.has(`${a.id}\u0000${q.jid}`)));
   current = state;
-  if (fresh.length) announce(`${fresh.map((q) => q.jid).join(', ')} asked to see your presence`);
+  if (fresh.length) announce(l10n.t('{0} asked to see your presence', fresh.map((q) => q.jid).join(', ')));
   // An open menu stays open: its actions name account and JID, which stay valid across updates.
   scheduleRender();
 }
@@ -789,8 +795,8 @@ function start(): void {
       replaceChildren(
         errorBar,
         icon('error'),
-        h('span', { class: 'error-bar-text' }, `Could not load contacts: ${err.message}`),
-        h('vscode-button', { appearance: 'secondary', on: { click: start } }, 'Retry'),
+        h('span', { class: 'error-bar-text' }, l10n.t('Could not load contacts: {0}', err.message)),
+        h('vscode-button', { appearance: 'secondary', on: { click: start } }, l10n.t('Retry')),
       );
       errorBar.hidden = false;
     },

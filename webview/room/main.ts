@@ -31,12 +31,12 @@ import {
   connectionLabel,
   formatFull,
   formatTime,
-  plural,
   sameDay,
 } from '../shared/render';
 import { renderTextBody } from '../shared/textBody';
 import * as shared from '../shared/conversation';
 import { AFFILIATION_LABEL, ROLE_LABEL, compareOccupants, mentionParts, nickColor } from './render';
+import { l10n } from '../shared/l10n';
 
 provideVSCodeDesignSystem().register(vsCodeButton());
 
@@ -66,9 +66,9 @@ const jidEl = h('span', { class: 'room-jid' });
 const stateEl = h('span', { class: 'room-state' });
 const bookmarkBox = h('input', { type: 'checkbox', id: 'bookmark', on: { change: () => void setBookmark() } });
 const autojoinBox = h('input', { type: 'checkbox', id: 'autojoin', on: { change: () => void setBookmark() } });
-const autojoinLabel = h('label', { class: 'check', for: 'autojoin', title: 'Join this room again every time you sign in' }, autojoinBox, 'Join on sign-in');
-const inviteButton = h('vscode-button', { appearance: 'secondary', id: 'invite', on: { click: () => void request('invite', {}, 'Invite failed') } }, 'Invite…');
-const leaveButton = h('vscode-button', { appearance: 'secondary', id: 'leave', on: { click: () => void leaveOrJoin() } }, 'Leave');
+const autojoinLabel = h('label', { class: 'check', for: 'autojoin', title: l10n.t('Join this room again every time you sign in') }, autojoinBox, l10n.t('Join on sign-in'));
+const inviteButton = h('vscode-button', { appearance: 'secondary', id: 'invite', on: { click: () => void request('invite', {}, l10n.t('Invite failed')) } }, l10n.t('Invite…'));
+const leaveButton = h('vscode-button', { appearance: 'secondary', id: 'leave', on: { click: () => void leaveOrJoin() } }, l10n.t('Leave'));
 // Rooms have no private conversation: the padlock stays, visibly off, and says why. Not
 // `disabled` (that would drop it from the tab order and nobody would learn why).
 const padlock = h(
@@ -92,7 +92,7 @@ const header = h(
   h(
     'div',
     { class: 'header-actions' },
-    h('label', { class: 'check', for: 'bookmark', title: 'Keep this room in your bookmarks (stored on your server)' }, bookmarkBox, 'Bookmark this room'),
+    h('label', { class: 'check', for: 'bookmark', title: l10n.t('Keep this room in your bookmarks (stored on your server)') }, bookmarkBox, l10n.t('Bookmark this room')),
     autojoinLabel,
     inviteButton,
     leaveButton,
@@ -102,25 +102,25 @@ const header = h(
 
 const topicText = h('span', { class: 'topic-text' });
 const topicBy = h('span', { class: 'topic-by' });
-const topicEdit = h('button', { class: 'icon-button topic-edit', title: 'Change the topic', 'aria-label': 'Change the topic', hidden: true, on: { click: () => editTopic() } }, icon('edit'));
-const topicInput = h('input', { type: 'text', class: 'topic-input', maxlength: String(MAX_ROOM_SUBJECT), 'aria-label': 'Topic', hidden: true });
-const topicBar = h('div', { class: 'topic-bar' }, h('span', { class: 'topic-label' }, 'Topic:'), topicText, topicBy, topicInput, topicEdit);
+const topicEdit = h('button', { class: 'icon-button topic-edit', title: l10n.t('Change the topic'), 'aria-label': l10n.t('Change the topic'), hidden: true, on: { click: () => editTopic() } }, icon('edit'));
+const topicInput = h('input', { type: 'text', class: 'topic-input', maxlength: String(MAX_ROOM_SUBJECT), 'aria-label': l10n.t('Topic'), hidden: true });
+const topicBar = h('div', { class: 'topic-bar' }, h('span', { class: 'topic-label' }, l10n.t('Topic:')), topicText, topicBy, topicInput, topicEdit);
 
 const roomBar = h('div', { class: 'room-bar', role: 'alert', hidden: true });
 const connectionBar = h('div', { class: 'connection-bar', role: 'status', hidden: true });
 
-const loadEarlier = h('div', { class: 'load-earlier', hidden: true }, h('button', { class: 'text-button', on: { click: () => showEarlier() } }, 'Load earlier messages'));
+const loadEarlier = h('div', { class: 'load-earlier', hidden: true }, h('button', { class: 'text-button', on: { click: () => showEarlier() } }, l10n.t('Load earlier messages')));
 const list = h('div', { class: 'messages', role: 'list' });
-const scroller = h('main', { class: 'scroller', tabindex: '0', 'aria-label': 'Room conversation' }, loadEarlier, list);
-const jumpButton = h('button', { class: 'jump-latest', hidden: true, on: { click: () => scrollToBottom() } }, icon('arrow-down'), h('span', null, 'New messages'));
+const scroller = h('main', { class: 'scroller', tabindex: '0', 'aria-label': l10n.t('Room conversation') }, loadEarlier, list);
+const jumpButton = h('button', { class: 'jump-latest', hidden: true, on: { click: () => scrollToBottom() } }, icon('arrow-down'), h('span', null, l10n.t('New messages')));
 
 const occupantsTitle = h('h2', { class: 'occupants-title' });
-const occupantList = h('div', { class: 'occupant-list', role: 'list', 'aria-label': 'People in the room' });
-const occupantsPane = h('aside', { class: 'occupants', 'aria-label': 'People in the room' }, occupantsTitle, occupantList);
+const occupantList = h('div', { class: 'occupant-list', role: 'list', 'aria-label': l10n.t('People in the room') });
+const occupantsPane = h('aside', { class: 'occupants', 'aria-label': l10n.t('People in the room') }, occupantsTitle, occupantList);
 
-const textarea = h('textarea', { class: 'composer-input', rows: 1, 'aria-label': 'Message to the room', spellcheck: 'true' });
+const textarea = h('textarea', { class: 'composer-input', rows: 1, 'aria-label': l10n.t('Message to the room'), spellcheck: 'true' });
 const counter = h('span', { class: 'counter', 'aria-live': 'polite' });
-const sendButton = h('vscode-button', { class: 'send', title: 'Send (Enter)', on: { click: () => void send() } }, 'Send');
+const sendButton = h('vscode-button', { class: 'send', title: l10n.t('Send (Enter)'), on: { click: () => void send() } }, l10n.t('Send'));
 const composer = h('footer', { class: 'composer' }, textarea, h('div', { class: 'composer-side' }, sendButton, counter));
 
 app.append(
@@ -196,10 +196,10 @@ function renderMessage(i: number): HTMLElement {
       'div',
       { class: 'msg-meta' },
       h('span', { class: ['sender', `nick-c${nickColor(m.from ?? nick)}`, own && 'own', cont && 'visually-hidden'], title: nick }, nick),
-      own ? h('span', { class: ['you', cont && 'visually-hidden'] }, '(you)') : null,
+      own ? h('span', { class: ['you', cont && 'visually-hidden'] }, l10n.t('(you)')) : null,
       time,
-      m.delayed ? icon('history', 'From the room history', 'msg-delayed') : null,
-      m.mention && !own ? icon('mention', 'Mentions you', 'msg-mention-icon') : null,
+      m.delayed ? icon('history', l10n.t('From the room history'), 'msg-delayed') : null,
+      m.mention && !own ? icon('mention', l10n.t('Mentions you'), 'msg-mention-icon') : null,
     ),
     renderBody(m.text),
   );
@@ -353,10 +353,10 @@ function flushMessages(): void {
   } else if (incoming) {
     unseen += incoming;
     jumpButton.hidden = false;
-    jumpButton.lastElementChild!.textContent = unseen === 1 ? '1 new message' : `${unseen} new messages`;
+    jumpButton.lastElementChild!.textContent = unseen === 1 ? l10n.t('1 new message') : l10n.t('{0} new messages', unseen);
   }
   capMemory();
-  if (mentioned) announce(`${mentioned.displayFrom ?? ''} mentioned you: ${mentioned.text.slice(0, 200)}`);
+  if (mentioned) announce(l10n.t('{0} mentioned you: {1}', mentioned.displayFrom ?? '', mentioned.text.slice(0, 200)));
 }
 
 function systemLine(text: string, level: 'info' | 'warning' | 'error'): void {
@@ -377,13 +377,13 @@ let occQueued = false;
 function renderOccupant(o: OccupantView): HTMLElement {
   const aff = AFFILIATION_LABEL[o.affiliation];
   const presence = PRESENCE_LABEL[o.show];
-  const label = [o.displayNick, o.self ? 'you' : '', aff, presence, o.status].filter(Boolean).join(', ');
+  const label = [o.displayNick, o.self ? l10n.t('you') : '', aff, presence, o.status].filter(Boolean).join(', ');
   return h(
     'div',
     { class: ['occupant', o.self && 'self', `role-${o.role}`], role: 'listitem', 'aria-label': label, title: label, 'data-nick-color': String(nickColor(o.nick)) },
     icon(PRESENCE_ICON[o.show], undefined, `presence presence-${o.show}`),
     h('span', { class: ['occ-nick', `nick-c${nickColor(o.nick)}`] }, o.displayNick),
-    o.self ? h('span', { class: 'occ-you' }, '(you)') : null,
+    o.self ? h('span', { class: 'occ-you' }, l10n.t('(you)')) : null,
     aff ? h('span', { class: `occ-aff aff-${o.affiliation}` }, aff) : null,
   );
 }
@@ -450,18 +450,18 @@ function layoutOccupants(): void {
     cursor.remove();
     cursor = next;
   }
-  occupantsTitle.textContent = rows.length ? `${plural(rows.length, 'person', 'people')} in the room` : 'Nobody here (you are not in the room)';
+  occupantsTitle.textContent = rows.length ? rows.length === 1 ? l10n.t('1 person in the room') : l10n.t('{0} people in the room', rows.length) : l10n.t('Nobody here (you are not in the room)');
 }
 
 // ---------------------------------------------------------------------------------------------
 // Header, topic, room state
 
 const STATE_TEXT: Record<RoomHeaderView['status'], string> = {
-  joining: 'Joining…',
-  joined: 'In the room',
-  offline: 'Offline — you rejoin when connected',
-  left: 'Not in the room',
-  error: 'Not in the room',
+  joining: l10n.t('Joining…'),
+  joined: l10n.t('In the room'),
+  offline: l10n.t('Offline — you rejoin when connected'),
+  left: l10n.t('Not in the room'),
+  error: l10n.t('Not in the room'),
 };
 
 function renderHeader(hd: RoomHeaderView): void {
@@ -479,16 +479,16 @@ function renderHeader(hd: RoomHeaderView): void {
   autojoinLabel.classList.toggle('disabled', !hd.bookmarked);
   const inside = hd.status === 'joined';
   const busy = hd.status === 'joining';
-  leaveButton.textContent = inside || busy ? 'Leave' : 'Join';
-  leaveButton.title = inside || busy ? 'Leave the room (others see you go)' : 'Enter the room again';
+  leaveButton.textContent = inside || busy ? l10n.t('Leave') : l10n.t('Join');
+  leaveButton.title = inside || busy ? l10n.t('Leave the room (others see you go)') : l10n.t('Enter the room again');
   inviteButton.toggleAttribute('disabled', !inside);
 
   // Topic: shown as text, editable when the room lets us.
   if (topicInput.hidden) {
-    topicText.textContent = hd.subject ? hd.subject : 'No topic';
+    topicText.textContent = hd.subject ? hd.subject : l10n.t('No topic');
     topicText.classList.toggle('none', !hd.subject);
     topicText.title = hd.subject ?? '';
-    topicBy.textContent = hd.subject && hd.subjectBy ? `— set by ${hd.subjectBy}` : '';
+    topicBy.textContent = hd.subject && hd.subjectBy ? l10n.t('— set by {0}', hd.subjectBy) : '';
   }
   topicEdit.hidden = !hd.canSetSubject || !topicInput.hidden;
 
@@ -497,8 +497,8 @@ function renderHeader(hd: RoomHeaderView): void {
     replaceChildren(
       roomBar,
       icon(hd.status === 'error' ? 'error' : 'info'),
-      h('span', { class: 'room-bar-text' }, hd.status === 'error' ? hd.error ?? 'You are not in the room.' : 'You are not in this room.'),
-      hd.connection === 'online' ? h('vscode-button', { appearance: 'secondary', on: { click: () => void request('rejoin', {}, 'Could not join') } }, 'Join again') : null,
+      h('span', { class: 'room-bar-text' }, hd.status === 'error' ? hd.error ?? l10n.t('You are not in the room.') : l10n.t('You are not in this room.')),
+      hd.connection === 'online' ? h('vscode-button', { appearance: 'secondary', on: { click: () => void request('rejoin', {}, l10n.t('Could not join')) } }, l10n.t('Join again')) : null,
     );
     roomBar.className = `room-bar bar-${hd.status}`;
     roomBar.hidden = false;
@@ -506,16 +506,16 @@ function renderHeader(hd: RoomHeaderView): void {
 
   if (hd.connection === 'online') connectionBar.hidden = true;
   else {
-    replaceChildren(connectionBar, icon('debug-disconnect'), h('span', null, `${connectionLabel(hd.connection)} — the room is not reachable until you are signed in.`));
+    replaceChildren(connectionBar, icon('debug-disconnect'), h('span', null, l10n.t('{0} — the room is not reachable until you are signed in.', connectionLabel(hd.connection))));
     connectionBar.className = 'connection-bar';
     connectionBar.hidden = false;
   }
 
   textarea.disabled = !inside;
   sendButton.toggleAttribute('disabled', !inside);
-  textarea.placeholder = inside ? `Message ${hd.name}` : busy ? 'Joining the room…' : 'You are not in the room';
+  textarea.placeholder = inside ? l10n.t('Message {0}', hd.name) : busy ? l10n.t('Joining the room…') : l10n.t('You are not in the room');
   if (prev && prev.status !== hd.status) announce(`${hd.name}: ${STATE_TEXT[hd.status]}${hd.status === 'error' && hd.error ? `. ${hd.error}` : ''}`);
-  if (prev && prev.subject !== hd.subject && hd.subject) announce(`Topic: ${hd.subject.slice(0, 200)}`);
+  if (prev && prev.subject !== hd.subject && hd.subject) announce(l10n.t('Topic: {0}', hd.subject.slice(0, 200)));
 }
 
 function editTopic(): void {
@@ -544,7 +544,7 @@ topicInput.addEventListener('keydown', (e) => {
     e.preventDefault();
     const subject = topicInput.value;
     closeTopic();
-    if (subject !== (head?.subject ?? '')) void request('setSubject', { subject }, 'The topic was not changed');
+    if (subject !== (head?.subject ?? '')) void request('setSubject', { subject }, l10n.t('The topic was not changed'));
   }
 });
 topicInput.addEventListener('blur', () => {
@@ -555,13 +555,13 @@ async function setBookmark(): Promise<void> {
   const bookmarked = bookmarkBox.checked;
   const autojoin = bookmarked && autojoinBox.checked;
   autojoinBox.disabled = !bookmarked;
-  await request('bookmark', { bookmarked, autojoin }, 'The bookmark was not saved');
+  await request('bookmark', { bookmarked, autojoin }, l10n.t('The bookmark was not saved'));
 }
 
 async function leaveOrJoin(): Promise<void> {
   if (!head) return;
-  if (head.status === 'joined' || head.status === 'joining') await request('leave', {}, 'Could not leave');
-  else await request('rejoin', {}, 'Could not join');
+  if (head.status === 'joined' || head.status === 'joining') await request('leave', {}, l10n.t('Could not leave'));
+  else await request('rejoin', {}, l10n.t('Could not join'));
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -581,7 +581,7 @@ async function send(): Promise<void> {
   const text = textarea.value;
   if (!room || !text.trim() || head?.status !== 'joined') return;
   if (updateCounter()) {
-    systemLine(`The message is too long (${text.length.toLocaleString()} characters; at most ${MAX_OUTGOING_TEXT.toLocaleString()}).`, 'error');
+    systemLine(l10n.t('The message is too long ({0} characters; at most {1}).', text.length.toLocaleString(), MAX_OUTGOING_TEXT.toLocaleString()), 'error');
     return;
   }
   textarea.value = '';
@@ -595,7 +595,7 @@ async function send(): Promise<void> {
     textarea.value = textarea.value ? `${text}\n${textarea.value}` : text;
     autosize();
     updateCounter();
-    systemLine(`The message was not sent: ${(err as Error).message} Your text is back in the message box.`, 'error');
+    systemLine(l10n.t('The message was not sent: {0} Your text is back in the message box.', (err as Error).message), 'error');
   }
 }
 
@@ -655,13 +655,13 @@ function start(): void {
       document.body.classList.add('loaded');
     },
     (err: Error) => {
-      replaceChildren(roomBar, icon('error'), h('span', null, `Could not load the room: ${err.message}`), h('vscode-button', { appearance: 'secondary', on: { click: start } }, 'Retry'));
+      replaceChildren(roomBar, icon('error'), h('span', null, l10n.t('Could not load the room: {0}', err.message)), h('vscode-button', { appearance: 'secondary', on: { click: start } }, l10n.t('Retry')));
       roomBar.className = 'room-bar bar-error';
       roomBar.hidden = false;
     },
   );
 }
 
-nameEl.textContent = 'Loading…';
+nameEl.textContent = l10n.t('Loading…');
 textarea.focus();
 start();

@@ -3,6 +3,7 @@
  * nickname colours, mention highlighting, occupant ordering and labels.
  */
 import type { OccupantView, RoomAffiliationView, RoomRoleView } from '../../src/shared/protocol';
+import { l10n } from '../shared/l10n';
 
 /** Number of nickname colours (classes nick-c0 … nick-c7 in media/room.css, from theme colours). */
 export const NICK_COLORS = 8;
@@ -57,17 +58,17 @@ export function mentionParts(text: string, nick: string): MentionPart[] {
 export const ROLE_RANK: Record<RoomRoleView, number> = { moderator: 0, participant: 1, visitor: 2, none: 3 };
 
 export const ROLE_LABEL: Record<RoomRoleView, string> = {
-  moderator: 'Moderators',
-  participant: 'Participants',
-  visitor: 'Visitors',
-  none: 'Others',
+  moderator: l10n.t('Moderators'),
+  participant: l10n.t('Participants'),
+  visitor: l10n.t('Visitors'),
+  none: l10n.t('Others'),
 };
 
 export const AFFILIATION_LABEL: Record<RoomAffiliationView, string> = {
-  owner: 'Owner',
-  admin: 'Admin',
-  member: 'Member',
-  outcast: 'Banned',
+  owner: l10n.t('Owner'),
+  admin: l10n.t('Admin'),
+  member: l10n.t('Member'),
+  outcast: l10n.t('Banned'),
   none: '',
 };
 

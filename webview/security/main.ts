@@ -21,6 +21,7 @@ import type { OtrPolicyView, SecurityNotifications, SecurityRequests, SecuritySt
 import { announce, h, icon, replaceChildren } from '../shared/dom';
 import { createWebviewIpc } from '../shared/ipc';
 import { fingerprintGroups, formatFingerprint } from '../verify/fingerprint';
+import { l10n } from '../shared/l10n';
 
 provideVSCodeDesignSystem().register(vsCodeButton(), vsCodeCheckbox(), vsCodeDivider(), vsCodeProgressRing(), vsCodeRadio(), vsCodeRadioGroup());
 
@@ -28,12 +29,12 @@ const ipc = createWebviewIpc<SecurityRequests, SecurityNotifications>();
 
 const app = document.getElementById('app')!;
 const errorBar = h('div', { class: 'notice notice-error', role: 'alert', hidden: true });
-const content = h('div', { class: 'content' }, h('p', { class: 'secondary' }, 'Loading…'));
+const content = h('div', { class: 'content' }, h('p', { class: 'secondary' }, l10n.t('Loading…')));
 app.append(
   h(
     'div',
     { class: 'page' },
-    h('header', { class: 'page-head' }, h('h1', null, 'Security'), h('p', { class: 'secondary' }, 'Private conversations (OTR): your keys, when to use them, and the keys of your contacts.')),
+    h('header', { class: 'page-head' }, h('h1', null, l10n.t('Security')), h('p', { class: 'secondary' }, l10n.t('Private conversations (OTR): your keys, when to use them, and the keys of your contacts.'))),
     errorBar,
     content,
   ),
@@ -59,7 +60,7 @@ function send<M extends keyof Req & string>(method: M, params: Req[M]['params'],
 }
 
 function closeErrorButton(): HTMLElement {
-  return h('button', { class: 'icon-button', title: 'Dismiss', 'aria-label': 'Dismiss', on: { click: () => (errorBar.hidden = true) } }, icon('close'));
+  return h('button', { class: 'icon-button', title: l10n.t('Dismiss'), 'aria-label': l10n.t('Dismiss'), on: { click: () => (errorBar.hidden = true) } }, icon('close'));
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -86,7 +87,7 @@ function fingerprint(fp: string): HTMLElement {
   if (!groups.length) return h('code', { class: 'fingerprint' }, fp);
   return h(
     'code',
-    { class: 'fingerprint', 'aria-label': `Fingerprint ${groups.join(', ')}`, role: 'text' },
+    { class: 'fingerprint', 'aria-label': l10n.t('Fingerprint {0}', groups.join(', ')), role: 'text' },
     ...groups.map((g) => h('span', { class: 'fp-group' }, g)),
   );
 }
@@ -97,9 +98,9 @@ function copyButton(key: string, fp: string, what: string): HTMLElement {
     {
       class: 'icon-button',
       'data-key': key,
-      title: 'Copy fingerprint',
-      'aria-label': `Copy ${what}`,
-      on: { click: () => send('copy', { text: formatFingerprint(fp) }, 'Fingerprint copied to the clipboard.') },
+      title: l10n.t('Copy fingerprint'),
+      'aria-label': l10n.t('Copy {0}', what),
+      on: { click: () => send('copy', { text: formatFingerprint(fp) }, l10n.t('Fingerprint copied to the clipboard.')) },
     },
     icon('copy'),
   );
@@ -115,17 +116,17 @@ function keysSection(s: SecurityState): HTMLElement {
   if (s.accounts.length === 0) {
     return section(
       'keys-heading',
-      'Private keys (OTR)',
-      h('div', { class: 'empty' }, icon('key'), h('p', null, 'No accounts yet. Add an account (Padlock: Add Account…), then generate its key here.')),
+      l10n.t('Private keys (OTR)'),
+      h('div', { class: 'empty' }, icon('key'), h('p', null, l10n.t('No accounts yet. Add an account (Padlock: Add Account…), then generate its key here.'))),
     );
   }
   return section(
     'keys-heading',
-    'Private keys (OTR)',
+    l10n.t('Private keys (OTR)'),
     h(
       'p',
       { class: 'secondary section-intro' },
-      'One key per account. Your contacts recognise you by its fingerprint: if you use Padlock on another device, export the key there instead of generating a new one.',
+      l10n.t('One key per account. Your contacts recognise you by its fingerprint: if you use Padlock on another device, export the key there instead of generating a new one.'),
     ),
     h(
       'div',
@@ -134,32 +135,32 @@ function keysSection(s: SecurityState): HTMLElement {
         const k = `acct:${a.id}`;
         let body: HTMLElement;
         if (a.generating) {
-          body = h('div', { class: 'key-state', role: 'status' }, h('vscode-progress-ring', { class: 'small-ring', 'aria-hidden': 'true' }), h('span', null, 'Generating…'));
+          body = h('div', { class: 'key-state', role: 'status' }, h('vscode-progress-ring', { class: 'small-ring', 'aria-hidden': 'true' }), h('span', null, l10n.t('Generating…')));
         } else if (a.fingerprint) {
           body = h('div', { class: 'key-fp' }, fingerprint(a.fingerprint), copyButton(`${k}:copy`, a.fingerprint, `the fingerprint of ${a.jid}`));
         } else {
-          body = h('div', { class: 'key-state' }, icon('warning', undefined, 'warn-icon'), h('span', null, 'No key yet: generate one before your first private conversation.'));
+          body = h('div', { class: 'key-state' }, icon('warning', undefined, 'warn-icon'), h('span', null, l10n.t('No key yet: generate one before your first private conversation.')));
         }
         const busy = a.generating;
         return h(
           'div',
-          { class: 'key-card', role: 'group', 'aria-label': `Key of ${a.jid}` },
+          { class: 'key-card', role: 'group', 'aria-label': l10n.t('Key of {0}', a.jid) },
           h('div', { class: 'key-jid' }, icon('account'), h('span', null, a.jid)),
           body,
           h(
             'div',
             { class: 'key-actions' },
             a.fingerprint
-              ? button(`${k}:gen`, 'Regenerate…', () => send('generate', { account: a.id }), {
+              ? button(`${k}:gen`, l10n.t('Regenerate…'), () => send('generate', { account: a.id }), {
                   disabled: busy,
-                  title: 'Replace this key with a new one (asks first: contacts will see an unrecognised key)',
+                  title: l10n.t('Replace this key with a new one (asks first: contacts will see an unrecognised key)'),
                 })
-              : button(`${k}:gen`, 'Generate', () => send('generate', { account: a.id }), { appearance: 'primary', disabled: busy }),
-            button(`${k}:export`, 'Export…', () => send('exportKey', { account: a.id }), { disabled: busy || !a.fingerprint, title: 'Save the key to a passphrase-protected file' }),
-            button(`${k}:import`, 'Import…', () => send('importKey', { account: a.id }), { disabled: busy, title: 'Use a key exported from Padlock' }),
-            button(`${k}:pidgin`, 'Import from Pidgin…', () => send('importPidgin', { account: a.id }), {
+              : button(`${k}:gen`, l10n.t('Generate'), () => send('generate', { account: a.id }), { appearance: 'primary', disabled: busy }),
+            button(`${k}:export`, l10n.t('Export…'), () => send('exportKey', { account: a.id }), { disabled: busy || !a.fingerprint, title: l10n.t('Save the key to a passphrase-protected file') }),
+            button(`${k}:import`, l10n.t('Import…'), () => send('importKey', { account: a.id }), { disabled: busy, title: l10n.t('Use a key exported from Padlock') }),
+            button(`${k}:pidgin`, l10n.t('Import from Pidgin…'), () => send('importPidgin', { account: a.id }), {
               disabled: busy,
-              title: 'Import the key and known fingerprints from Pidgin or another libotr client (otr.private_key, otr.fingerprints)',
+              title: l10n.t('Import the key and known fingerprints from Pidgin or another libotr client (otr.private_key, otr.fingerprints)'),
             }),
           ),
         );
@@ -171,9 +172,9 @@ function keysSection(s: SecurityState): HTMLElement {
 // --- Policy and history
 
 const POLICIES: Array<{ value: OtrPolicyView; label: string; hint: string }> = [
-  { value: 'manual', label: 'Manual', hint: 'Start a private conversation only when you click the padlock.' },
-  { value: 'opportunistic', label: 'Opportunistic', hint: 'Let contacts know you can talk privately, and start automatically with those who can.' },
-  { value: 'required', label: 'Required', hint: 'Never send a message in plaintext: messages wait until the private conversation is up.' },
+  { value: 'manual', label: l10n.t('Manual'), hint: l10n.t('Start a private conversation only when you click the padlock.') },
+  { value: 'opportunistic', label: l10n.t('Opportunistic'), hint: l10n.t('Let contacts know you can talk privately, and start automatically with those who can.') },
+  { value: 'required', label: l10n.t('Required'), hint: l10n.t('Never send a message in plaintext: messages wait until the private conversation is up.') },
 ];
 
 function policySection(s: SecurityState): HTMLElement {
@@ -186,11 +187,11 @@ function policySection(s: SecurityState): HTMLElement {
       on: {
         change: (e) => {
           const v = (e.currentTarget as HTMLElement & { value: string }).value as OtrPolicyView;
-          if (state && v && v !== state.policy) send('setPolicy', { policy: v }, `Default policy: ${v}.`);
+          if (state && v && v !== state.policy) send('setPolicy', { policy: v }, l10n.t('Default policy: {0}.', v));
         },
       },
     },
-    h('label', { slot: 'label', class: 'visually-hidden' }, 'Default policy'),
+    h('label', { slot: 'label', class: 'visually-hidden' }, l10n.t('Default policy')),
     ...POLICIES.map((p) =>
       h(
         'vscode-radio',
@@ -209,16 +210,16 @@ function policySection(s: SecurityState): HTMLElement {
       on: {
         change: (e) => {
           const v = (e.currentTarget as HTMLElement & { checked: boolean }).checked;
-          if (state && v !== state.logging) send('setLogging', { logging: v }, v ? 'Private conversations will be kept in history.' : 'Private conversations will not be kept.');
+          if (state && v !== state.logging) send('setLogging', { logging: v }, v ? l10n.t('Private conversations will be kept in history.') : l10n.t('Private conversations will not be kept.'));
         },
       },
     },
-    'Keep history of private conversations',
+    l10n.t('Keep history of private conversations'),
   );
   return section(
     'policy-heading',
-    'Policy',
-    h('p', { class: 'secondary section-intro' }, 'When to talk privately, for contacts without a policy of their own (set one from the padlock in a chat).'),
+    l10n.t('Policy'),
+    h('p', { class: 'secondary section-intro' }, l10n.t('When to talk privately, for contacts without a policy of their own (set one from the padlock in a chat).')),
     h('div', { class: 'policy' }, group),
     h('vscode-divider', { role: 'presentation' }),
     logging,
@@ -243,12 +244,12 @@ function knownSection(s: SecurityState): HTMLElement {
   if (s.known.length === 0) {
     return section(
       'known-heading',
-      'Known fingerprints',
+      l10n.t('Known fingerprints'),
       h(
         'div',
         { class: 'empty' },
         icon('shield'),
-        h('p', null, 'No fingerprints yet. They are added when you have a private conversation with a contact (or import them from Pidgin). Authenticate each contact once to mark their fingerprint verified.'),
+        h('p', null, l10n.t('No fingerprints yet. They are added when you have a private conversation with a contact (or import them from Pidgin). Authenticate each contact once to mark their fingerprint verified.')),
       ),
     );
   }
@@ -266,7 +267,7 @@ function knownSection(s: SecurityState): HTMLElement {
           { class: 'who' },
           h('div', { class: 'who-name' }, k.name || k.contact),
           h('div', { class: 'who-jid secondary' }, k.contact),
-          multi ? h('div', { class: 'who-acct secondary' }, `via ${accountJid(k.account)}`) : null,
+          multi ? h('div', { class: 'who-acct secondary' }, l10n.t('via {0}', accountJid(k.account))) : null,
         ),
         h(
           'td',
@@ -280,31 +281,31 @@ function knownSection(s: SecurityState): HTMLElement {
             'span',
             { class: ['pill', k.verified ? 'pill-ok' : 'pill-warn'] },
             icon(k.verified ? 'verified-filled' : 'warning'),
-            h('span', null, k.verified ? 'Verified' : 'Unverified'),
+            h('span', null, k.verified ? l10n.t('Verified') : l10n.t('Unverified')),
           ),
-          k.current ? h('span', { class: 'current', title: `The key ${k.name} uses now (or used last)` }, 'current') : null,
+          k.current ? h('span', { class: 'current', title: l10n.t('The key {0} uses now (or used last)', k.name) }, l10n.t('current')) : null,
         ),
         h(
           'td',
           { class: 'actions-cell' },
           button(
             `${key}:verify`,
-            k.verified ? 'Unverify' : 'Verify',
+            k.verified ? l10n.t('Unverify') : l10n.t('Verify'),
             () =>
               send(
                 'setVerified',
                 { account: k.account, contact: k.contact, fingerprint: k.fingerprint, verified: !k.verified },
-                k.verified ? `${k.name}'s fingerprint is no longer verified.` : `${k.name}'s fingerprint is verified.`,
+                k.verified ? l10n.t("{0}'s fingerprint is no longer verified.", k.name) : l10n.t("{0}'s fingerprint is verified.", k.name),
               ),
-            { title: k.verified ? 'Mark this fingerprint as not verified' : `Only if you compared it with ${k.name} over another channel` },
+            { title: k.verified ? l10n.t('Mark this fingerprint as not verified') : l10n.t('Only if you compared it with {0} over another channel', k.name) },
           ),
           h(
             'button',
             {
               class: 'icon-button',
               'data-key': `${key}:forget`,
-              title: 'Forget this fingerprint…',
-              'aria-label': `Forget ${k.name}'s fingerprint ${formatFingerprint(k.fingerprint)}`,
+              title: l10n.t('Forget this fingerprint…'),
+              'aria-label': l10n.t("Forget {0}'s fingerprint {1}", k.name, formatFingerprint(k.fingerprint)),
               on: { click: () => send('forget', { account: k.account, contact: k.contact, fingerprint: k.fingerprint }) },
             },
             icon('trash'),
@@ -314,12 +315,12 @@ function knownSection(s: SecurityState): HTMLElement {
     });
   return section(
     'known-heading',
-    'Known fingerprints',
-    h('p', { class: 'secondary section-intro' }, 'Keys your contacts have used in private conversations. Verify one only after comparing it with the contact over another channel (in person, by voice or video).'),
+    l10n.t('Known fingerprints'),
+    h('p', { class: 'secondary section-intro' }, l10n.t('Keys your contacts have used in private conversations. Verify one only after comparing it with the contact over another channel (in person, by voice or video).')),
     h(
       'table',
       { class: 'known' },
-      h('thead', null, h('tr', null, h('th', { scope: 'col' }, 'Contact'), h('th', { scope: 'col' }, 'Fingerprint'), h('th', { scope: 'col' }, 'State'), h('th', { scope: 'col' }, h('span', { class: 'visually-hidden' }, 'Actions')))),
+      h('thead', null, h('tr', null, h('th', { scope: 'col' }, l10n.t('Contact')), h('th', { scope: 'col' }, l10n.t('Fingerprint')), h('th', { scope: 'col' }, l10n.t('State')), h('th', { scope: 'col' }, h('span', { class: 'visually-hidden' }, l10n.t('Actions'))))),
       h('tbody', null, ...rows),
     ),
   );
@@ -352,8 +353,8 @@ function start(): void {
       replaceChildren(
         errorBar,
         icon('error'),
-        h('span', { class: 'error-bar-text' }, `Could not load the security settings: ${err.message}`),
-        h('vscode-button', { appearance: 'secondary', on: { click: () => ((errorBar.hidden = true), start()) } }, 'Retry'),
+        h('span', { class: 'error-bar-text' }, l10n.t('Could not load the security settings: {0}', err.message)),
+        h('vscode-button', { appearance: 'secondary', on: { click: () => ((errorBar.hidden = true), start()) } }, l10n.t('Retry')),
       );
       errorBar.hidden = false;
     },

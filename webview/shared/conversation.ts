@@ -5,6 +5,7 @@
 import { MAX_OUTGOING_TEXT } from '../../src/shared/protocol';
 import { h } from './dom';
 import { formatDay } from './render';
+import { l10n } from './l10n';
 
 /** Within this many pixels of the bottom counts as "at the bottom" (sub-pixel zoom, rounding). */
 export const BOTTOM_SLACK = 24;
@@ -35,6 +36,6 @@ export function updateCounter(textarea: HTMLTextAreaElement, counter: HTMLElemen
   const over = n > MAX_OUTGOING_TEXT;
   counter.textContent = n > MAX_OUTGOING_TEXT * 0.9 ? `${n.toLocaleString()} / ${MAX_OUTGOING_TEXT.toLocaleString()}` : '';
   counter.classList.toggle('over', over);
-  counter.title = over ? 'Too long to send as one message' : '';
+  counter.title = over ? l10n.t('Too long to send as one message') : '';
   return over;
 }

@@ -10,6 +10,7 @@
  * lines longer than MAX_LINE are left plain; the state carried from line to line is a small
  * number, so a caller can tokenize a long block in chunks (the chat view does, in idle time).
  */
+import { l10n } from './l10n';
 
 export const TOKEN_CLASSES = [
   'comment',
@@ -860,10 +861,10 @@ export function languageLabel(languageId: string, fence?: string): string {
   const names: Record<string, string> = {
     typescript: 'TypeScript', typescriptreact: 'TypeScript JSX', javascript: 'JavaScript', javascriptreact: 'JavaScript JSX',
     python: 'Python', shellscript: 'Shell', csharp: 'C#', cpp: 'C++', c: 'C', rust: 'Rust', go: 'Go', java: 'Java', json: 'JSON',
-    jsonc: 'JSON with Comments', markdown: 'Markdown', html: 'HTML', css: 'CSS', scss: 'SCSS', less: 'Less', yaml: 'YAML', xml: 'XML',
+    jsonc: l10n.t('JSON with Comments'), markdown: 'Markdown', html: 'HTML', css: 'CSS', scss: 'SCSS', less: 'Less', yaml: 'YAML', xml: 'XML',
     sql: 'SQL', ruby: 'Ruby', php: 'PHP', kotlin: 'Kotlin', swift: 'Swift', powershell: 'PowerShell', bat: 'Batch',
     dockerfile: 'Dockerfile', makefile: 'Makefile', lua: 'Lua', perl: 'Perl', r: 'R', dart: 'Dart', 'objective-c': 'Objective-C',
-    diff: 'Diff', ini: 'INI', toml: 'TOML', latex: 'LaTeX', haskell: 'Haskell', scala: 'Scala', plaintext: 'Plain text',
+    diff: 'Diff', ini: 'INI', toml: 'TOML', latex: 'LaTeX', haskell: 'Haskell', scala: 'Scala', plaintext: l10n.t('Plain text'),
   };
-  return names[languageId] ?? (fence ? fence : 'Plain text');
+  return names[languageId] ?? (fence ? fence : l10n.t('Plain text'));
 }

@@ -6,6 +6,7 @@
  * window's `message` event (`createWebviewIpc`).
  */
 import { REQUEST_TIMEOUT_MS } from '../../src/shared/protocol';
+import { l10n } from './l10n';
 
 /**
  * The shape of a `*Requests` interface of the protocol. (protocol.ts's `RequestsShape` has an
@@ -84,7 +85,7 @@ export class IpcClient<R extends RequestMap<R>, N> {
       // A lost reply (host reloaded, handler threw before answering) must never hang the UI.
       const timer = setTimeout(() => {
         this.pending.delete(id);
-        reject(new RequestError(method, `The request "${method}" timed out after ${this.timeoutMs} ms.`, true));
+        reject(new RequestError(method, l10n.t('The request "{0}" timed out after {1} ms.', method, this.timeoutMs), true));
       }, this.timeoutMs);
       this.pending.set(id, { method, resolve: resolve as (r: unknown) => void, reject, timer });
       try {
@@ -92,7 +93,7 @@ export class IpcClient<R extends RequestMap<R>, N> {
       } catch (err) {
         clearTimeout(timer);
         this.pending.delete(id);
-        reject(new RequestError(method, `Could not send "${method}": ${String(err)}`));
+        reject(new RequestError(method, l10n.t('Could not send "{0}": {1}', method, String(err))));
       }
     });
   }
@@ -115,7 +116,7 @@ export class IpcClient<R extends RequestMap<R>, N> {
     this.unsubscribe();
     for (const [id, p] of this.pending) {
       clearTimeout(p.timer);
-      p.reject(new RequestError(p.method, 'The view was closed.'));
+      p.reject(new RequestError(p.method, l10n.t('The view was closed.')));
       this.pending.delete(id);
     }
     this.handlers.clear();
@@ -132,8 +133,8 @@ export class IpcClient<R extends RequestMap<R>, N> {
       this.pending.delete(id as number);
       clearTimeout(p.timer);
       if (msg.ok === true) p.resolve(msg.result);
-      else if (msg.ok === false) p.reject(new RequestError(p.method, typeof msg.error === 'string' ? msg.error : 'Unknown error'));
-      else p.reject(new RequestError(p.method, 'Malformed response'));
+      else if (msg.ok === false) p.reject(new RequestError(p.method, typeof msg.error === 'string' ? msg.error : l10n.t('Unknown error')));
+      else p.reject(new RequestError(p.method, l10n.t('Malformed response')));
       return;
     }
     if (msg.kind === 'notification') {

@@ -8,6 +8,7 @@
  * (HTML, Markdown images, ...) stays literal text.
  */
 import type { ConnectionState, PresenceShow } from '../../src/shared/protocol';
+import { l10n } from './l10n';
 
 export type Segment =
   | { kind: 'text'; text: string }
@@ -193,12 +194,12 @@ export function truncateForDisplay(text: string, maxChars = DISPLAY_LIMIT, maxLi
 // Labels
 
 export const PRESENCE_LABEL: Record<PresenceShow, string> = {
-  available: 'Available',
-  chat: 'Free for chat',
-  away: 'Away',
-  xa: 'Extended away',
-  dnd: 'Busy',
-  offline: 'Offline',
+  available: l10n.t('Available'),
+  chat: l10n.t('Free for chat'),
+  away: l10n.t('Away'),
+  xa: l10n.t('Extended away'),
+  dnd: l10n.t('Busy'),
+  offline: l10n.t('Offline'),
 };
 
 export { PRESENCE_ICON } from '../../src/shared/presence';
@@ -206,15 +207,15 @@ export { PRESENCE_ICON } from '../../src/shared/presence';
 export function connectionLabel(state: ConnectionState, error?: string): string {
   switch (state) {
     case 'online':
-      return 'Online';
+      return l10n.t('Online');
     case 'connecting':
-      return 'Connecting…';
+      return l10n.t('Connecting…');
     case 'reconnecting':
-      return error ? `Reconnecting… (${error})` : 'Reconnecting…';
+      return error ? l10n.t('Reconnecting… ({0})', error) : l10n.t('Reconnecting…');
     case 'error':
-      return error ? `Error: ${error}` : 'Error';
+      return error ? l10n.t('Error: {0}', error) : l10n.t('Error');
     case 'signedOut':
-      return 'Signed out';
+      return l10n.t('Signed out');
   }
 }
 
@@ -252,11 +253,11 @@ export function formatTime(ts: number, locale?: string): string {
 export function formatDay(ts: number, now: number = Date.now(), locale?: string): string {
   const day = startOfDay(ts);
   const today = startOfDay(now);
-  if (day === today) return 'Today';
+  if (day === today) return l10n.t('Today');
   // One calendar day earlier (not 24 h: DST days have 23 or 25 hours).
   const y = new Date(today);
   y.setDate(y.getDate() - 1);
-  if (day === y.getTime()) return 'Yesterday';
+  if (day === y.getTime()) return l10n.t('Yesterday');
   const sameYear = new Date(ts).getFullYear() === new Date(now).getFullYear();
   return new Date(ts).toLocaleDateString(locale, {
     weekday: 'long',

@@ -5,6 +5,7 @@
  */
 import { h } from './dom';
 import { type Segment, segmentText, truncateForDisplay } from './render';
+import { l10n } from './l10n';
 
 /** Appends a run of plain text (the room panel marks mentions in it; the chat adds a text node). */
 export type TextWriter = (target: HTMLElement, text: string) => void;
@@ -54,7 +55,7 @@ export function renderTextBody(text: string, writeText: TextWriter = plainText):
     content.replaceChildren();
     renderSegments(content, segmentText(expanded ? text : cut), writeText);
     if (!expanded) content.appendChild(h('span', { class: 'ellipsis', 'aria-hidden': 'true' }, '…'));
-    toggle.textContent = expanded ? 'Show less' : `Show all (${text.length.toLocaleString()} characters)`;
+    toggle.textContent = expanded ? l10n.t('Show less') : l10n.t('Show all ({0} characters)', text.length.toLocaleString());
     toggle.setAttribute('aria-expanded', String(expanded));
   };
   toggle.addEventListener('click', () => {

@@ -26,7 +26,8 @@ import type { VerifyNotifications, VerifyRequests, VerifyState } from '../../src
 import { announce, h, icon, replaceChildren } from '../shared/dom';
 import { createWebviewIpc, loadState, saveState } from '../shared/ipc';
 import { fingerprintGroups, formatFingerprint } from './fingerprint';
-import { METHOD_LABELS, type Method, VERIFIED_OPTIONS, dialogTitle, ownFingerprintLabel, resultView, theirFingerprintLabel, verifiedSentence } from './texts';
+import { type Method, methodLabel, verifiedOptions, dialogTitle, ownFingerprintLabel, resultView, theirFingerprintLabel, verifiedSentence } from './texts';
+import { l10n } from '../shared/l10n';
 
 provideVSCodeDesignSystem().register(
   vsCodeButton(),
@@ -54,14 +55,15 @@ type Field = HTMLElement & { value: string; disabled: boolean };
 
 const app = document.getElementById('app')!;
 
-const title = h('h1', { class: 'title', id: 'title' }, 'Authenticate');
+const title = h('h1', { class: 'title', id: 'title' }, l10n.t('Authenticate'));
 const jidLine = h('div', { class: 'jid' });
 const verifiedBadge = h('span', { class: 'state-badge' });
 const intro = h(
   'p',
   { class: 'intro' },
-  'Make sure you are talking to the right person, and not to someone pretending to be them. ' +
-    'Do it over another channel than this chat: face to face, or by voice or video, where you can tell it is them.',
+  l10n.t(
+    'Make sure you are talking to the right person, and not to someone pretending to be them. Do it over another channel than this chat: face to face, or by voice or video, where you can tell it is them.',
+  ),
 );
 const notPrivate = h('div', { class: 'notice notice-warning', role: 'status', hidden: true });
 const errorBar = h('div', { class: 'notice notice-error', role: 'alert', hidden: true });
@@ -69,20 +71,20 @@ const errorBar = h('div', { class: 'notice notice-error', role: 'alert', hidden:
 // --- Result of the last run (succeeded / failed / aborted) and progress
 const resultBox = h('div', { class: 'result', role: 'status', hidden: true });
 const progressText = h('span', { class: 'progress-text' });
-const cancelButton = h('vscode-button', { appearance: 'secondary', on: { click: () => void abort() } }, 'Cancel');
+const cancelButton = h('vscode-button', { appearance: 'secondary', on: { click: () => void abort() } }, l10n.t('Cancel'));
 const progressBox = h(
   'section',
   { class: 'progress', hidden: true, 'aria-live': 'polite' },
-  h('vscode-progress-ring', { 'aria-label': 'Authenticating' }),
+  h('vscode-progress-ring', { 'aria-label': l10n.t('Authenticating') }),
   progressText,
   cancelButton,
 );
 
 // --- Answer mode: they asked us
 const answerQuestion = h('p', { class: 'their-question' });
-const answerField = textField('answer', 'Your answer');
-const answerButton = h('vscode-button', { on: { click: () => void respond() } }, 'Authenticate');
-const answerCancel = h('vscode-button', { appearance: 'secondary', on: { click: () => void abort() } }, 'Cancel');
+const answerField = textField('answer', l10n.t('Your answer'));
+const answerButton = h('vscode-button', { on: { click: () => void respond() } }, l10n.t('Authenticate'));
+const answerCancel = h('vscode-button', { appearance: 'secondary', on: { click: () => void abort() } }, l10n.t('Cancel'));
 const answerHeading = h('h2', { id: 'answer-heading' });
 const answerBox = h(
   'section',
@@ -90,7 +92,7 @@ const answerBox = h(
   answerHeading,
   answerQuestion,
   answerField,
-  h('p', { class: 'hint' }, 'The answer must match theirs exactly: capitals, spaces and punctuation count.'),
+  h('p', { class: 'hint' }, l10n.t('The answer must match theirs exactly: capitals, spaces and punctuation count.')),
   h('div', { class: 'buttons' }, answerButton, answerCancel),
 );
 
@@ -98,27 +100,27 @@ const answerBox = h(
 const radios = h(
   'vscode-radio-group',
   { orientation: 'vertical', value: viewState.method, on: { change: () => chooseMethod() } },
-  h('label', { slot: 'label' }, 'How would you like to authenticate?'),
-  h('vscode-radio', { value: 'question' }, METHOD_LABELS.question),
-  h('vscode-radio', { value: 'secret' }, METHOD_LABELS.secret),
-  h('vscode-radio', { value: 'fingerprint' }, METHOD_LABELS.fingerprint),
+  h('label', { slot: 'label' }, l10n.t('How would you like to authenticate?')),
+  h('vscode-radio', { value: 'question' }, methodLabel('question')),
+  h('vscode-radio', { value: 'secret' }, methodLabel('secret')),
+  h('vscode-radio', { value: 'fingerprint' }, methodLabel('fingerprint')),
 ) as HTMLElement & { value: string };
 
-const questionField = textField('question', 'Question');
-const questionAnswerField = textField('qa-answer', 'Answer');
-const questionButton = h('vscode-button', { on: { click: () => void askQuestion() } }, 'Authenticate');
+const questionField = textField('question', l10n.t('Question'));
+const questionAnswerField = textField('qa-answer', l10n.t('Answer'));
+const questionButton = h('vscode-button', { on: { click: () => void askQuestion() } }, l10n.t('Authenticate'));
 const questionPanel = h(
   'div',
   { class: 'method', 'data-method': 'question' },
   h('p', { class: 'hint question-hint' }),
   questionField,
   questionAnswerField,
-  h('p', { class: 'hint' }, 'Pick something only they know, that cannot be guessed or looked up. The answer is never sent: only whether both answers match is found out.'),
+  h('p', { class: 'hint' }, l10n.t('Pick something only they know, that cannot be guessed or looked up. The answer is never sent: only whether both answers match is found out.')),
   h('div', { class: 'buttons' }, questionButton),
 );
 
-const secretField = textField('secret', 'Shared secret');
-const secretButton = h('vscode-button', { on: { click: () => void sharedSecret() } }, 'Authenticate');
+const secretField = textField('secret', l10n.t('Shared secret'));
+const secretButton = h('vscode-button', { on: { click: () => void sharedSecret() } }, l10n.t('Authenticate'));
 const secretPanel = h(
   'div',
   { class: 'method', 'data-method': 'secret' },
@@ -127,18 +129,18 @@ const secretPanel = h(
   h('div', { class: 'buttons' }, secretButton),
 );
 
-const ownFpLabel = h('div', { class: 'fp-label', id: 'own-fp-label' }, 'Your fingerprint');
+const ownFpLabel = h('div', { class: 'fp-label', id: 'own-fp-label' }, l10n.t('Your fingerprint'));
 const ownFp = h('div', { class: 'fingerprint', role: 'group', 'aria-labelledby': 'own-fp-label' });
 const theirFpLabel = h('div', { class: 'fp-label', id: 'their-fp-label' });
 const theirFp = h('div', { class: 'fingerprint', role: 'group', 'aria-labelledby': 'their-fp-label' });
 const verifiedSelect = h(
   'vscode-dropdown',
   { id: 'fp-verified', 'aria-labelledby': 'fp-verified-label' },
-  h('vscode-option', { value: 'no' }, VERIFIED_OPTIONS.no),
-  h('vscode-option', { value: 'yes' }, VERIFIED_OPTIONS.yes),
+  h('vscode-option', { value: 'no' }, verifiedOptions().no),
+  h('vscode-option', { value: 'yes' }, verifiedOptions().yes),
 ) as Field;
 const verifiedRest = h('span', { id: 'fp-verified-label' });
-const fingerprintButton = h('vscode-button', { on: { click: () => void setVerified() } }, 'Authenticate');
+const fingerprintButton = h('vscode-button', { on: { click: () => void setVerified() } }, l10n.t('Authenticate'));
 const fingerprintPanel = h(
   'div',
   { class: 'method', 'data-method': 'fingerprint' },
@@ -156,9 +158,9 @@ const chooseBox = h('section', { class: 'choose', hidden: true }, radios, questi
 const startButton = h(
   'vscode-button',
   { appearance: 'secondary', class: 'start-private', on: { click: () => void run(() => ipc.request('startPrivate', {}), []) } },
-  'Start private conversation',
+  l10n.t('Start private conversation'),
 );
-const closeButton = h('vscode-button', { appearance: 'secondary', on: { click: () => void ipc.request('close', {}).catch(showError) } }, 'Close');
+const closeButton = h('vscode-button', { appearance: 'secondary', on: { click: () => void ipc.request('close', {}).catch(showError) } }, l10n.t('Close'));
 
 app.append(
   h(
@@ -197,7 +199,7 @@ let answered = false;
 let weAborted = false;
 
 function name(): string {
-  return state?.name || state?.jid || 'your contact';
+  return state?.name || state?.jid || l10n.t('your contact');
 }
 function isPrivate(): boolean {
   return state?.otr === 'private-unverified' || state?.otr === 'private-verified';
@@ -253,7 +255,7 @@ function render(): void {
   replaceChildren(
     verifiedBadge,
     icon(s.verified ? 'verified-filled' : 'warning'),
-    h('span', null, s.verified ? 'Verified' : 'Not verified'),
+    h('span', null, s.verified ? l10n.t('Verified') : l10n.t('Not verified')),
   );
   verifiedBadge.className = `state-badge ${s.verified ? 'is-verified' : 'is-unverified'}`;
   verifiedBadge.title = s.verified ? `${n}'s current fingerprint is verified` : `${n}'s current fingerprint has not been verified`;
@@ -268,8 +270,8 @@ function render(): void {
         'span',
         null,
         s.otr === 'starting'
-          ? `Starting a private conversation with ${n}… You can authenticate once it is up.`
-          : `Authentication runs inside a private conversation with ${n}: start one first.`,
+          ? l10n.t('Starting a private conversation with {0}… You can authenticate once it is up.', n)
+          : l10n.t('Authentication runs inside a private conversation with {0}: start one first.', n),
       ),
       s.otr === 'starting' ? null : startButton,
     );
@@ -292,16 +294,16 @@ function render(): void {
   // In progress.
   progressBox.hidden = m !== 'progress';
   progressText.textContent =
-    r?.initiatedBy === 'them' ? `Checking your answer with ${n}…` : `Waiting for ${n} to answer… This can take a while: ${n} has to type the answer.`;
+    r?.initiatedBy === 'them' ? l10n.t('Checking your answer with {0}…', n) : l10n.t('Waiting for {0} to answer… This can take a while: {0} has to type the answer.', n);
   setDisabled(cancelButton, busy);
 
   // Answer mode.
   answerBox.hidden = m !== 'answer';
   const q = s.incoming?.question;
   answerHeading.textContent = `${n} wants to authenticate you`;
-  answerQuestion.textContent = q ? `${n} asks: “${q}”` : `Enter the secret you agreed on with ${n}.`;
+  answerQuestion.textContent = q ? l10n.t('{0} asks: “{1}”', n, q) : l10n.t('Enter the secret you agreed on with {0}.', n);
   answerQuestion.classList.toggle('has-question', !!q);
-  answerField.firstChild!.textContent = q ? 'Your answer' : 'Shared secret';
+  answerField.firstChild!.textContent = q ? l10n.t('Your answer') : l10n.t('Shared secret');
   setDisabled(answerField, !priv || busy);
   setDisabled(answerButton, !priv || busy);
   setDisabled(answerCancel, busy);
@@ -310,14 +312,14 @@ function render(): void {
   chooseBox.hidden = m !== 'choose';
   const meth = method();
   for (const panel of [questionPanel, secretPanel, fingerprintPanel]) panel.hidden = panel.dataset.method !== meth;
-  questionPanel.querySelector('.question-hint')!.textContent = `Ask a question whose answer only ${n} and you know. ${n} sees the question and types the answer.`;
-  secretPanel.querySelector('.secret-hint')!.textContent = `Enter a secret you agreed on with ${n} beforehand (in person, or on a call). ${n} types it too.`;
+  questionPanel.querySelector('.question-hint')!.textContent = l10n.t('Ask a question whose answer only {0} and you know. {0} sees the question and types the answer.', n);
+  secretPanel.querySelector('.secret-hint')!.textContent = l10n.t('Enter a secret you agreed on with {0} beforehand (in person, or on a call). {0} types it too.', n);
   fingerprintPanel.querySelector('.fp-hint')!.textContent =
-    `Read your fingerprints to each other over another channel, such as a call. If ${n}'s own fingerprint matches the one shown here, tell Padlock so.`;
-  renderFingerprint(ownFp, s.ownFingerprint, 'No key for this account yet.');
+    l10n.t("Read your fingerprints to each other over another channel, such as a call. If {0}'s own fingerprint matches the one shown here, tell Padlock so.", n);
+  renderFingerprint(ownFp, s.ownFingerprint, l10n.t('No key for this account yet.'));
   ownFpLabel.textContent = ownFingerprintLabel(s.accountJid);
   theirFpLabel.textContent = theirFingerprintLabel(n);
-  renderFingerprint(theirFp, s.theirFingerprint, `Not known yet: start a private conversation with ${n}.`);
+  renderFingerprint(theirFp, s.theirFingerprint, l10n.t('Not known yet: start a private conversation with {0}.', n));
   verifiedRest.textContent = verifiedSentence(n);
   if (!verifiedSelect.matches(':focus-within')) verifiedSelect.value = s.verified ? 'yes' : 'no';
   for (const el of [questionField, questionAnswerField, questionButton, secretField, secretButton]) setDisabled(el, !priv || busy);
@@ -380,8 +382,8 @@ async function askQuestion(): Promise<void> {
   if (busy || !isPrivate()) return;
   const question = questionField.value.trim();
   const answer = questionAnswerField.value;
-  if (!question) return invalid(questionField, 'Write the question first.');
-  if (!answer.trim()) return invalid(questionAnswerField, 'Write the answer you expect.');
+  if (!question) return invalid(questionField, l10n.t('Write the question first.'));
+  if (!answer.trim()) return invalid(questionAnswerField, l10n.t('Write the answer you expect.'));
   weAborted = false;
   await run(() => ipc.request('askQuestion', { question, answer }), [questionField, questionAnswerField]);
 }
@@ -389,7 +391,7 @@ async function askQuestion(): Promise<void> {
 async function sharedSecret(): Promise<void> {
   if (busy || !isPrivate()) return;
   const secret = secretField.value;
-  if (!secret.trim()) return invalid(secretField, 'Enter the secret you agreed on.');
+  if (!secret.trim()) return invalid(secretField, l10n.t('Enter the secret you agreed on.'));
   weAborted = false;
   await run(() => ipc.request('sharedSecret', { secret }), [secretField]);
 }
@@ -397,7 +399,7 @@ async function sharedSecret(): Promise<void> {
 async function respond(): Promise<void> {
   if (busy || !isPrivate()) return;
   const answer = answerField.value;
-  if (!answer.trim()) return invalid(answerField, state?.incoming?.question ? 'Write your answer first.' : 'Enter the secret first.');
+  if (!answer.trim()) return invalid(answerField, state?.incoming?.question ? l10n.t('Write your answer first.') : l10n.t('Enter the secret first.'));
   weAborted = false;
   await run(async () => {
     await ipc.request('respond', { answer });
@@ -444,8 +446,8 @@ function start(): void {
       replaceChildren(
         errorBar,
         icon('error'),
-        h('span', null, `Could not load: ${err.message}`),
-        h('vscode-button', { appearance: 'secondary', on: { click: () => (clearError(), start()) } }, 'Retry'),
+        h('span', null, l10n.t('Could not load: {0}', err.message)),
+        h('vscode-button', { appearance: 'secondary', on: { click: () => (clearError(), start()) } }, l10n.t('Retry')),
       );
       errorBar.hidden = false;
     },

@@ -473,7 +473,7 @@ export class OtrLayer extends Emitter<OtrEvents> {
     return decideOutgoing(this.policyFor(contact), s?.state ?? 'plaintext', s ? s.otr.receivedPlaintext : this.plainContacts.has(contact)).action !== 'plaintext';
   }
 
-  async encode(contact: string, item: OutgoingItem): Promise<{ bodies: string[]; extra?: Element[] } | 'hold'> {
+  async encode(contact: string, item: OutgoingItem): Promise<{ bodies: string[]; extra?: Element[]; sent?: () => void } | 'hold'> {
     const policy = this.policyFor(contact);
     let s = this.sessions.get(contact);
     if (!s && policy === 'required') s = await this.session(contact);
@@ -511,7 +511,15 @@ export class OtrLayer extends Emitter<OtrEvents> {
           return 'hold';
         }
         this.rememberSent(sess, item);
-        return { bodies: Array.isArray(wire) ? wire : [wire], extra: otrHints() };
+        // Keep this message's place on the wire: protocol messages the library encrypts from
+        // now on (heartbeats, SMP, disconnect: data messages too, with higher counters) wait
+        // until the queue has written it. Otherwise one could overtake it, and the receiver
+        // refuses the older counter ("Counter in message is not larger", OTR v3 "Data Message":
+        // the top half of the counter must increase).
+        let sent!: () => void;
+        const slot = new Promise<void>((resolve) => (sent = resolve));
+        sess.wire = sess.wire.then(() => slot);
+        return { bodies: Array.isArray(wire) ? wire : [wire], extra: otrHints(), sent };
       }
       case 'hold': {
         const sess = s ?? (await this.session(contact));
