@@ -4,7 +4,11 @@
  * `vscode` by bench/run.mjs (esbuild alias).
  */
 export class Uri {
+  readonly scheme = 'file';
   constructor(readonly path: string) {}
+  get fsPath(): string {
+    return this.path;
+  }
   static file(p: string): Uri {
     return new Uri(p);
   }

@@ -96,8 +96,10 @@ function fakeHost(kind: 'chat' | 'contacts'): string {
 }
 
 function page(kind: 'chat' | 'contacts', origin: string): string {
-  const webview = { cspSource: origin, asWebviewUri: (u: Uri) => ({ toString: () => origin + u.path }) };
-  const html = webviewHtml(webview as never, Uri.file('') as never, kind, kind === 'chat' ? 'Ada' : 'Contacts');
+  // The extension folder is the production build (the host reads the stylesheets it inlines
+  // from there); its files are served from the origin's root.
+  const webview = { cspSource: origin, asWebviewUri: (u: Uri) => ({ toString: () => origin + u.path.slice(root.replace(/\/$/, '').length) }) };
+  const html = webviewHtml(webview as never, Uri.file(root) as never, kind, kind === 'chat' ? 'Ada' : 'Contacts');
   const nonce = /'nonce-([^']+)'/.exec(html)![1];
   // The fake host goes right before the bundle's script tag.
   return html.replace('<script nonce=', `<script nonce="${nonce}">${fakeHost(kind)}</script>\n<script nonce=`);

@@ -3,6 +3,7 @@
  * nothing remote), with the webview's own resource URIs.
  */
 import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import * as vscode from 'vscode';
 import { type WebviewName, webviewShell } from '../shared/webviewShell';
 
@@ -20,5 +21,15 @@ export function webviewHtml(webview: vscode.Webview, extensionUri: vscode.Uri, n
     language: vscode.env.language,
     // undefined when VS Code runs in English (no bundle for that language): the page then has {}.
     l10n: vscode.l10n.bundle,
+    // The stylesheets inlined (see ShellOptions.css): a few KB read per panel, never cached so
+    // a development reload picks up edits. Not a file: URI (a virtual workspace): <link>s.
+    css: (...p) => {
+      if (extensionUri.scheme !== 'file') return undefined;
+      try {
+        return readFileSync(vscode.Uri.joinPath(extensionUri, ...p).fsPath, 'utf8');
+      } catch {
+        return undefined;
+      }
+    },
   });
 }

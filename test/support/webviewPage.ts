@@ -51,7 +51,9 @@ export async function openWebview(name: WebviewName, readyState: unknown, opts: 
   const server = http.createServer((req, res) => {
     const path = normalize(decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname));
     if (path === '/index.html') {
-      const html = webviewShell({ name, title: name, nonce: randomBytes(18).toString('base64'), cspSource: origin, uri: (...p) => `${origin}/${p.join('/')}`, l10n: opts.l10n });
+      // Stylesheets inlined as the host does (src/host/html.ts), read from the repository.
+      const css = (...p: string[]) => (existsSync(join(repoRoot, ...p)) ? readFileSync(join(repoRoot, ...p), 'utf8') : undefined);
+      const html = webviewShell({ name, title: name, nonce: randomBytes(18).toString('base64'), cspSource: origin, uri: (...p) => `${origin}/${p.join('/')}`, l10n: opts.l10n, css });
       res.writeHead(200, { 'content-type': 'text/html' }).end(html);
       return;
     }
