@@ -792,6 +792,12 @@ export class OtrLayer extends Emitter<OtrEvents> {
       if (s.collect) s.collect.errors.push({ text: String(text), severity: String(severity) });
       else this.log.debug(`[otr ${this.account.jid}] ${String(text)}`);
     }) as (...a: never[]) => void);
+    // patches/otr (patch 10): an exact copy of a data message already read (same keys, counter
+    // and a valid MAC) is dropped by the library; say so, as for every replayed input, without
+    // alarming anyone: nothing was lost and nothing is sent back.
+    otr.on('duplicate', (() => {
+      this.notice(s, `A copy of a private message from ${this.name(s.contact)} that was already shown arrived again and was ignored.`, 'info');
+    }) as (...a: never[]) => void);
     otr.on('instance', (() => {
       if (s.collect) s.collect.newInstance = true;
     }) as (...a: never[]) => void);
