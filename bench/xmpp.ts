@@ -202,21 +202,27 @@ async function main() {
   serverPid = server.pid;
   const result: Record<string, unknown> = {};
   try {
-    const only = process.env.BENCH_XMPP_ONLY; // e.g. "plain" or "otr" (profiling one part)
-    if (!only) {
+    // BENCH_XMPP_ONLY: a comma-separated subset of nodelay, nagle, plain, otr (e.g.
+    // "nodelay,plain": the plaintext ratio to the best raw setup, without the rest).
+    const onlyEnv = process.env.BENCH_XMPP_ONLY;
+    const only = onlyEnv ? new Set(onlyEnv.split(',').map((s) => s.trim())) : undefined;
+    const want = (part: string) => !only || only.has(part);
+    if (want('nodelay')) {
     log(`raw @xmpp/client, TCP_NODELAY (${N} round trips)`);
     result.rawNoDelay = stats(await rawRtt(server, true, N));
+    }
+    if (want('nagle')) {
     log(`raw @xmpp/client, default socket (${N} round trips, ~45 ms each with Nagle)`);
     result.rawDefault = stats(await rawRtt(server, false, N));
     }
-    if (!only || only === 'plain') {
+    if (want('plain')) {
 
     log(`Padlock AccountSession, plaintext (${N})`);
     const [p1, p2] = await padlockPair(server, dir, 'p1', 'p2', false);
     result.padlockPlain = stats(await padlockRtt(p1, p2, N, false));
     await Promise.all([p1.s.dispose(), p2.s.dispose()]);
     }
-    if (!only || only === 'otr') {
+    if (want('otr')) {
 
     log(`Padlock AccountSession + OtrLayer, private conversation (${N})`);
     const [o1, o2] = await padlockPair(server, dir, 'o1', 'o2', true);

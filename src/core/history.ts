@@ -17,10 +17,23 @@ export class HistoryStore {
   private chains = new Map<string, Promise<void>>();
   /** Open append handles by file, least recently used first (see `write`). */
   private readonly handles = new Map<string, fs.FileHandle>();
-  /** Per file, the records waiting for the write in flight to finish (see `write`). */
-  private readonly batches = new Map<string, { data: string[]; done: Promise<void> }>();
+  /** Per file, the records waiting to be written together (see `write`). */
+  private readonly batches = new Map<string, Batch>();
+  private readonly batchMs: number;
 
-  constructor(readonly dir: string) {}
+  /**
+   * `batchMs`: how long a record may wait for others to the same file before the write starts
+   * (default 15 ms). Every write is a hop through the thread pool; on a busy machine each hop
+   * costs a context switch right on the path of the message being sent or shown (bench/xmpp.ts:
+   * four per round trip). Batched, a conversation costs one write per window. `load`, `flush`,
+   * `clear` and `close` start a waiting batch at once, so readers never wait for the window.
+   */
+  constructor(
+    readonly dir: string,
+    opts: { batchMs?: number } = {},
+  ) {
+    this.batchMs = opts.batchMs ?? DEFAULT_BATCH_MS;
+  }
 
   fileFor(account: string, contact: string): string {
     const h = (s: string) => createHash('sha256').update(s).digest('hex').slice(0, 32);
@@ -38,6 +51,7 @@ export class HistoryStore {
   /** The last `limit` messages, oldest first. Unreadable lines (a torn write) are skipped. */
   async load(account: string, contact: string, limit = 10_000): Promise<MessageView[]> {
     const file = this.fileFor(account, contact);
+    this.batches.get(file)?.start();
     await this.chains.get(file);
     let text: string;
     try {
@@ -72,11 +86,13 @@ export class HistoryStore {
 
   /** Waits for every pending write (tests, shutdown). */
   async flush(): Promise<void> {
+    for (const b of this.batches.values()) b.start();
     await Promise.all(this.chains.values());
   }
 
   async clear(account: string, contact: string): Promise<void> {
     const file = this.fileFor(account, contact);
+    this.batches.get(file)?.start();
     await this.chains.get(file);
     const fh = this.handles.get(file);
     this.handles.delete(file);
@@ -94,17 +110,30 @@ export class HistoryStore {
 
   private write(account: string, contact: string, data: string): Promise<void> {
     const file = this.fileFor(account, contact);
-    // Records that arrive while a write to the same file is in flight go out together in the
-    // next one (a message and its status updates: one write instead of three).
+    // Records that arrive within the batch window, or while a write to the same file is in
+    // flight, go out together in one write (a message and its status updates, both sides of
+    // a quick exchange).
     const open = this.batches.get(file);
     if (open) {
       open.data.push(data);
       return open.done;
     }
-    const batch: { data: string[]; done: Promise<void> } = { data: [data], done: Promise.resolve() };
+    let start!: () => void;
+    const gate = new Promise<void>((r) => (start = r));
+    // Not unref'd: a record waiting for its window must keep the process alive until written.
+    const timer = this.batchMs > 0 ? setTimeout(start, this.batchMs) : undefined;
+    if (!timer) start();
+    const batch: Batch = {
+      data: [data],
+      done: Promise.resolve(),
+      start: () => {
+        clearTimeout(timer);
+        start();
+      },
+    };
     this.batches.set(file, batch);
     const prev = this.chains.get(file) ?? Promise.resolve();
-    const next = prev.then(async () => {
+    const next = Promise.all([prev, gate]).then(async () => {
       if (this.batches.get(file) === batch) this.batches.delete(file);
       const text = batch.data.join('');
       // One append-mode handle per conversation file, kept open: an append is then one
@@ -159,6 +188,16 @@ export class HistoryStore {
     return fh;
   }
 }
+
+interface Batch {
+  data: string[];
+  done: Promise<void>;
+  /** Start the write now instead of at the end of the window. */
+  start(): void;
+}
+
+/** How long a record waits for others to the same file (see the constructor). */
+const DEFAULT_BATCH_MS = 15;
 
 /** Conversations whose history file stays open for appending (file descriptors are cheap, not free). */
 const MAX_OPEN_HANDLES = 32;

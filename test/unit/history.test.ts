@@ -1,7 +1,7 @@
 // Message history on disk (src/core/history.ts), in a fresh temporary directory per test.
 import { after, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { appendFileSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync, mkdirSync } from 'node:fs';
+import { promises as fsp, appendFileSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { HistoryStore } from '../../src/core/history';
@@ -201,5 +201,74 @@ describe('history: damage and concurrency', () => {
     rmSync(file, { recursive: true });
     await h.append(ACC, BOB, msg('2'));
     assert.deepEqual((await h.load(ACC, BOB)).map((m) => m.id), ['2']);
+  });
+});
+
+describe('history: batched writes', () => {
+  function storeWith(batchMs: number): HistoryStore {
+    const dir = mkdtempSync(path.join(tmpdir(), 'padlock-history-'));
+    dirs.push(dir);
+    return new HistoryStore(dir, { batchMs });
+  }
+
+  /** Counts FileHandle writes (each one a hop through the thread pool) while `fn` runs. */
+  async function countWrites(fn: () => Promise<void>): Promise<number> {
+    const probe = await fsp.open(path.join(tmpdir(), `padlock-probe-${process.pid}`), 'w');
+    const proto = Object.getPrototypeOf(probe) as { write: (...a: unknown[]) => Promise<unknown> };
+    await probe.close();
+    rmSync(path.join(tmpdir(), `padlock-probe-${process.pid}`), { force: true });
+    const original = proto.write;
+    let n = 0;
+    proto.write = function (this: unknown, ...a: unknown[]) {
+      n++;
+      return original.apply(this, a);
+    };
+    try {
+      await fn();
+    } finally {
+      proto.write = original;
+    }
+    return n;
+  }
+
+  it('records written within the window, across turns of the event loop, go out in one write, in order', { timeout: 10_000 }, async () => {
+    const h = storeWith(600_000); // the window ends with flush() below, not with a timer
+    const first = h.append(ACC, BOB, msg('0')); // opens the file first: that is not what is counted
+    await h.flush();
+    await first;
+    const turn = () => new Promise<void>((r) => setImmediate(r));
+    const n = await countWrites(async () => {
+      const all = [h.append(ACC, BOB, msg('1', { status: 'queued' }))];
+      await turn();
+      all.push(h.updateStatus(ACC, BOB, '1', 'sent'));
+      await turn();
+      all.push(h.append(ACC, BOB, msg('2')));
+      await h.flush();
+      await Promise.all(all);
+    });
+    assert.equal(n, 1);
+    assert.deepEqual((await h.load(ACC, BOB)).map((m) => [m.id, m.status]), [['0', undefined], ['1', 'sent'], ['2', undefined]]);
+  });
+
+  it('load, flush and close do not wait for the window', { timeout: 10_000 }, async () => {
+    const h = storeWith(600_000);
+    const written = h.append(ACC, BOB, msg('1'));
+    // Without the kick, load() would wait ten minutes (and the test time out).
+    assert.deepEqual((await h.load(ACC, BOB)).map((m) => m.id), ['1']);
+    await written;
+    const w2 = h.append(ACC, BOB, msg('2'));
+    await h.flush();
+    assert.match(readFileSync(h.fileFor(ACC, BOB), 'utf8'), /"id":"2"/);
+    await w2;
+    const w3 = h.append(ACC, BOB, msg('3'));
+    await h.close();
+    await w3;
+    assert.match(readFileSync(h.fileFor(ACC, BOB), 'utf8'), /"id":"3"/);
+  });
+
+  it('append resolves only once the record is on disk', async () => {
+    const h = storeWith(20);
+    await h.append(ACC, BOB, msg('1'));
+    assert.match(readFileSync(h.fileFor(ACC, BOB), 'utf8'), /"id":"1"/);
   });
 });
