@@ -221,6 +221,39 @@ describe('AccountSession against Prosody', () => {
     assert.equal(hist[0].status, 'delivered');
   });
 
+  it('a reply written while the message is handled goes out before its receipt; the receipt still arrives', async () => {
+    const [alice, bob] = sessions.filter((s) => s.state === 'online' && (s.jid === 'alice@localhost' || s.jid === 'bob@localhost'));
+    assert.ok(alice && bob);
+    // Bob's app answers in the same turn as it sees the message (as the bench's echo does).
+    const d = bob.on('message', ({ contact, message, incoming }) => {
+      if (incoming && contact === 'alice@localhost' && message.text === 'ping 1') void bob.sendMessage('alice@localhost', 'pong 1');
+    });
+    try {
+      const order: string[] = [];
+      let sentId = '';
+      const subs: { dispose(): void }[] = [];
+      const both = new Promise<void>((resolve) => {
+        const d1 = alice.on('message', ({ message, incoming }) => {
+          if (!incoming && message.text === 'ping 1') sentId = message.id; // emitted before it is sent
+          if (incoming && message.text === 'pong 1') order.push('reply');
+          if (order.length === 2) resolve();
+        });
+        const d2 = alice.on('messageStatus', ({ id, status }) => {
+          if (status === 'delivered' && id === sentId) order.push('receipt');
+          if (order.length === 2) resolve();
+        });
+        subs.push(d1, d2);
+      });
+      await alice.sendMessage('bob@localhost', 'ping 1');
+      await both;
+      // One c2s stream in, one out: Prosody keeps bob's order (RFC 6120 §10.1).
+      assert.deepEqual(order, ['reply', 'receipt']);
+      for (const x of subs) x.dispose();
+    } finally {
+      d.dispose();
+    }
+  });
+
   it('an unknown contact can message you; malformed stanzas do not hurt', async () => {
     const alice = sessions.find((s) => s.state === 'online' && s.jid === 'alice@localhost') ?? (await online('alice'));
     const stranger = await connectClient({ server, user: 'dave', password: users.dave, resource: 'script' });
