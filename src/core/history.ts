@@ -35,9 +35,19 @@ export class HistoryStore {
     this.batchMs = opts.batchMs ?? DEFAULT_BATCH_MS;
   }
 
+  /** File names already computed: two SHA-256 per record showed in the round-trip profile. */
+  private readonly files = new Map<string, string>();
+
   fileFor(account: string, contact: string): string {
-    const h = (s: string) => createHash('sha256').update(s).digest('hex').slice(0, 32);
-    return path.join(this.dir, h(account), `${h(contact)}.jsonl`);
+    const key = `${account.length}:${account}${contact}`; // length-prefixed: unambiguous for any strings
+    let file = this.files.get(key);
+    if (file === undefined) {
+      const h = (s: string) => createHash('sha256').update(s).digest('hex').slice(0, 32);
+      file = path.join(this.dir, h(account), `${h(contact)}.jsonl`);
+      if (this.files.size >= 1000) this.files.delete(this.files.keys().next().value as string);
+      this.files.set(key, file);
+    }
+    return file;
   }
 
   append(account: string, contact: string, entry: MessageView): Promise<void> {
