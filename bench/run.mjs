@@ -108,6 +108,9 @@ function productionBuild() {
   mkdirSync(dir);
   for (const f of ['esbuild.mjs', 'package.json', 'tsconfig.json']) cpSync(join(root, f), join(dir, f));
   for (const d of ['src', 'webview', 'media']) cpSync(join(root, d), join(dir, d), { recursive: true });
+  // esbuild.mjs makes the codicon stylesheet with this (the glyphs the sources name).
+  mkdirSync(join(dir, 'scripts'));
+  cpSync(join(root, 'scripts/codicons.mjs'), join(dir, 'scripts/codicons.mjs'));
   symlinkSync(join(root, 'node_modules'), join(dir, 'node_modules'), 'dir');
   const r = spawnSync(process.execPath, ['esbuild.mjs', '--production'], { cwd: dir, stdio: 'inherit' });
   if (r.status !== 0) throw new Error('production build failed');

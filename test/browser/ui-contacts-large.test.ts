@@ -57,6 +57,11 @@ describe('contact tree with 2,000 contacts in 50 groups (Chromium, fake host, id
     });
     assert.ok(lastBottom >= height, `the ${n} rows built end at ${lastBottom} px, short of the view's ${height} px`);
     assert.ok(n <= Math.ceil(height / 22) + 20, `first render built ${n} of ${1 + GROUPS + GROUPS * PER_GROUP} rows for a ${height} px view`);
+    // The page's codicon stylesheet is a subset (scripts/codicons.mjs): every glyph shown is drawn.
+    const blank = await w.page.evaluate(() =>
+      [...document.querySelectorAll('.codicon')].filter((el) => ['none', 'normal', '""'].includes(getComputedStyle(el, '::before').content)).map((el) => el.className),
+    );
+    assert.deepEqual(blank, [], 'codicons without a glyph');
     // Row 3 is the first contact of the first group: it knows its group has 40 members.
     const third = items().nth(2);
     assert.equal(await third.getAttribute('aria-level'), '3');
