@@ -52,10 +52,17 @@ function fakeHost(kind: 'chat' | 'contacts'): string {
     return { account: 'me@localhost', jid: 'user' + g + '-' + i + '@localhost', name: 'User ' + g + '-' + i, groups: ['Group ' + g],
       presence: show, status: show === 'away' ? 'back soon' : undefined, subscription: 'both', pendingOut: false, denied: false, unread: 0 };
   }
-  B.contacts = [];
-  for (let g = 0; g < 50; g++) for (let i = 0; i < 40; i++) B.contacts.push(contact(g, i, shows[(g + i) % shows.length]));
-  B.contactsState = () => ({ accounts: [{ id: 'me@localhost', jid: 'me@localhost', state: 'online', presence: 'available',
-    contacts: B.contacts, requests: [], queued: 0 }] });
+  // Made on the first ready request, inside the timed (and subtracted) generation like the chat's
+  // history: made here at parse time, it was counted as bundle evaluation.
+  B.contacts = undefined;
+  B.contactsState = () => {
+    if (!B.contacts) {
+      B.contacts = [];
+      for (let g = 0; g < 50; g++) for (let i = 0; i < 40; i++) B.contacts.push(contact(g, i, shows[(g + i) % shows.length]));
+    }
+    return { accounts: [{ id: 'me@localhost', jid: 'me@localhost', state: 'online', presence: 'available',
+      contacts: B.contacts, requests: [], queued: 0 }] };
+  };
   window.acquireVsCodeApi = () => ({
     postMessage(m) {
       if (!m || m.kind !== 'request') return;
