@@ -60,10 +60,6 @@ function inlineSheet(path: string[], read: NonNullable<ShellOptions['css']>, uri
   return failed ? undefined : out.replace(/<\/style/gi, '<\\/style');
 }
 
-// The bundle's <script> is in <head>, `defer`: its request starts as soon as the parser reaches
-// it, not after the whole page is parsed, and it still runs once the document (#app) is there,
-// before DOMContentLoaded. A parser-inserted script at the end of <body> was fetched only then:
-// part of the contact tree's first paint waited on that request (docs/benchmarks.md).
 export function webviewShell({ name, title, nonce, cspSource, uri, language, l10n, css }: ShellOptions): string {
   const csp = [
     "default-src 'none'",
@@ -92,11 +88,11 @@ export function webviewShell({ name, title, nonce, cspSource, uri, language, l10
 <meta http-equiv="Content-Security-Policy" content="${csp}">
 <meta name="viewport" content="width=device-width, initial-scale=1.0">
 ${styles}
-<script nonce="${nonce}" src="${uri('out', 'webview', `${name}.js`)}" defer></script>
 <title>${esc(title)}</title>
 </head>
 <body data-l10n="${esc(JSON.stringify(l10n ?? {}))}">
 <div id="app"></div>
+<script nonce="${nonce}" src="${uri('out', 'webview', `${name}.js`)}"></script>
 </body>
 </html>`;
 }
