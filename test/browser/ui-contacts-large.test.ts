@@ -102,6 +102,12 @@ describe('contact tree with 2,000 contacts in 50 groups (Chromium, fake host, id
     assert.equal(h.level, '1');
   });
 
+  it('the toolkit is registered after the first paint, from its own bundle with the page\'s nonce', async () => {
+    await w.page.waitForFunction(() => !!customElements.get('vscode-button'), undefined, { timeout: 10_000 });
+    assert.equal(await w.page.locator('.welcome vscode-button:defined').count(), 1);
+    assert.deepEqual(w.strayRequests, []);
+  });
+
   it('after idle time every row is built, once, in tree order; focus and selection unchanged', async () => {
     await w.page.keyboard.press('ArrowDown');
     await w.page.keyboard.press('ArrowDown');
