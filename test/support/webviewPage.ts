@@ -42,6 +42,8 @@ export interface WebviewOptions {
   holdIdle?: boolean;
   /** The bundle the host would pass (vscode.l10n.bundle of a non-English VS Code). */
   l10n?: Record<string, string>;
+  /** Requests the host refuses, by method: answered `ok: false` with this error text. */
+  fail?: Record<string, string>;
 }
 
 export async function openWebview(name: WebviewName, readyState: unknown, opts: WebviewOptions = {}): Promise<WebviewPage> {
@@ -72,7 +74,7 @@ export async function openWebview(name: WebviewName, readyState: unknown, opts: 
   const browser = await launchBrowser();
   const { page } = browser;
   await page.addInitScript(
-    ([state, history, holdIdle]) => {
+    ([state, history, holdIdle, fail]) => {
       const w = window as unknown as { __posted: unknown[]; __idle: (() => void)[]; acquireVsCodeApi: () => unknown };
       w.__posted = [];
       w.__idle = [];
@@ -89,13 +91,14 @@ export async function openWebview(name: WebviewName, readyState: unknown, opts: 
             const from = Math.max(0, end - (m.params?.limit ?? 0));
             result = { messages: end < 0 ? [] : history.slice(from, end), hasEarlier: end > 0 && from > 0 };
           }
-          window.postMessage({ kind: 'response', id: m.id, ok: true, result }, '*');
+          const error = fail[m.method ?? ''];
+          window.postMessage(error === undefined ? { kind: 'response', id: m.id, ok: true, result } : { kind: 'response', id: m.id, ok: false, error }, '*');
         },
         getState: () => undefined,
         setState: (s: unknown) => s,
       });
     },
-    [readyState, opts.history ?? null, opts.holdIdle ?? false] as const,
+    [readyState, opts.history ?? null, opts.holdIdle ?? false, opts.fail ?? {}] as const,
   );
   await page.goto(`${origin}/index.html`);
   return {
