@@ -40,8 +40,10 @@ import {
   historyLabel,
   isPrivate,
   mayPersistDraft,
+  padlockAccessibleName,
   padlockActions,
   padlockLook,
+  padlockTooltip,
   type OtrViewExt,
 } from './otr';
 import {
@@ -683,12 +685,9 @@ function renderOtr(next: OtrView): void {
     look.badge ? icon(look.badge === 'warning' ? 'warning' : 'circle-slash', undefined, `padlock-badge badge-${look.badge}`) : null,
   );
   padlock.className = `otr-${look.tone}`;
-  const priv = isPrivate(next);
-  const history = priv ? historyLabel(next) : '';
-  const smpWaiting = next.smp?.waitingForUs ? ` ${l10n.t('{0} is asking you to authenticate.', name)}` : '';
-  const sentence = `${look.detail}${history ? ` (${history.toLowerCase()})` : ''}`;
-  padlock.title = next.available ? `${sentence}${/[.…]$/.test(sentence) ? '' : '.'}${smpWaiting} ${l10n.t('Click for options.')}` : UNAVAILABLE;
-  padlock.setAttribute('aria-label', next.available ? l10n.t('Private conversation: {0}', `${look.label}${history ? `, ${history.toLowerCase()}` : ''}`) : UNAVAILABLE);
+  const history = isPrivate(next) ? historyLabel(next) : '';
+  padlock.title = padlockTooltip(next, name);
+  padlock.setAttribute('aria-label', padlockAccessibleName(next, name));
   // Not `disabled`: a disabled button drops out of the tab order, and keyboard and screen-reader
   // users would never learn why there is no padlock. It stays focusable and says so.
   if (next.available) padlock.removeAttribute('aria-disabled');
