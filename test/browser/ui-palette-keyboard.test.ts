@@ -123,7 +123,7 @@ async function filePath(title: string, path: string, ext = '.padlock-key'): Prom
       throw new Error(`the dialog never listed ${dir} (${rows.join(', ')}); ${await uiState()}`);
     });
   // Even then the dialog sometimes takes the first Enter for one more update of its own folder
-  // state and stays open, unchanged (about 1 Enter in 10 here, code-server 4.100.3); a user
+  // state and stays open, unchanged (1 of 15 dialogs in 5 runs here, code-server 4.100.3); a user
   // presses Enter again, and so does this, a bounded number of times.
   const open = widget().locator('.quick-input-title', { hasText: title });
   for (let i = 0; ; i++) {
