@@ -8,43 +8,16 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { MAX_OUTGOING_TEXT, type ChatState0, type MessageView, type RoomMessageView, type RoomState0 } from '../../src/shared/protocol';
-import { openWebview, type WebviewPage } from '../support/webviewPage';
+import { MAX_OUTGOING_TEXT, type MessageView, type RoomMessageView } from '../../src/shared/protocol';
+import { chatState, openWebview, roomState, type WebviewPage } from '../support/webviewPage';
 
 const t0 = Date.now() - 100 * 60_000;
 const chatMessages: MessageView[] = [];
 for (let i = 0; i < 100; i++) chatMessages.push({ id: `m${i}`, direction: 'in', text: `message ${i}`, ts: t0 + i * 60_000 });
 const roomMessages: RoomMessageView[] = chatMessages.map((m) => ({ ...m, from: 'ada', displayFrom: 'ada' }));
 
-const chat: ChatState0 = {
-  account: 'me@localhost',
-  accountJid: 'me@localhost',
-  jid: 'ada@localhost',
-  name: 'Ada',
-  presence: 'available',
-  connection: 'online',
-  messages: chatMessages,
-  hasEarlier: false,
-  otr: { available: true, state: 'plaintext', policy: 'manual', defaultPolicy: 'manual' } as ChatState0['otr'],
-};
-
-const room: RoomState0 = {
-  account: 'me@localhost',
-  accountJid: 'me@localhost',
-  jid: 'lounge@conference.localhost',
-  name: 'lounge',
-  nick: 'me',
-  status: 'joined',
-  role: 'participant',
-  affiliation: 'none',
-  connection: 'online',
-  canSetSubject: false,
-  bookmarked: false,
-  autojoin: false,
-  subject: '',
-  occupants: [],
-  messages: roomMessages,
-};
+const chat = chatState({ messages: chatMessages });
+const room = roomState({ messages: roomMessages });
 
 const REFUSED = 'Not signed in.';
 
