@@ -7,7 +7,11 @@
  * bundle's own <script> while it runs (`document.currentScript.nonce`; browsers hide only the
  * attribute), and its URL is the bundle's own, with the file name swapped: a file of the
  * extension's out/webview/ folder, inside the webview's localResourceRoots. Nothing is loosened:
- * a script the page did not start still has no nonce to give.
+ * the CSP is the same, and the nonce only goes to this element, for our own file; content from
+ * contacts is only ever text (webview/shared/dom.ts) and cannot reach it.
+ *
+ * Until the toolkit is there (tens of ms after the first paint), a `<vscode-button>` is an
+ * unknown element styled to look the same (media/contacts.css) and not yet focusable.
  */
 const self = document.currentScript as HTMLScriptElement | null;
 const nonce = self?.nonce;
