@@ -6,9 +6,10 @@
 //   node esbuild.mjs --production  minified host + webviews, no sourcemaps, no tests
 //   node esbuild.mjs --watch       rebuild on change
 import * as esbuild from 'esbuild';
-import { cpSync, mkdirSync, readdirSync, existsSync, rmSync } from 'node:fs';
+import { cpSync, mkdirSync, readdirSync, existsSync, rmSync, writeFileSync } from 'node:fs';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { codiconCssFor } from './scripts/codicons.mjs';
 
 const root = dirname(fileURLToPath(import.meta.url));
 const production = process.argv.includes('--production');
@@ -52,6 +53,9 @@ const targets = [
       verify: join(root, 'webview/verify/main.ts'),
       security: join(root, 'webview/security/main.ts'),
       room: join(root, 'webview/room/main.ts'),
+      // The toolkit's components for the contact tree, loaded after its first paint
+      // (webview/shared/lateToolkit.ts).
+      toolkit: join(root, 'webview/toolkit/main.ts'),
     },
     outdir: join(root, 'out/webview'),
   },
@@ -80,12 +84,12 @@ if (!production) {
 }
 
 function copyStatic() {
-  // Codicons for the webviews; served from out/ through localResourceRoots.
+  // Codicons for the webviews; served from out/ through localResourceRoots. The stylesheet only
+  // has the glyph classes our code names (scripts/codicons.mjs): each page inlines it.
   const dst = join(root, 'out/codicons');
   mkdirSync(dst, { recursive: true });
-  for (const f of ['codicon.css', 'codicon.ttf']) {
-    cpSync(join(root, 'node_modules/@vscode/codicons/dist', f), join(dst, f));
-  }
+  cpSync(join(root, 'node_modules/@vscode/codicons/dist/codicon.ttf'), join(dst, 'codicon.ttf'));
+  writeFileSync(join(dst, 'codicon.css'), codiconCssFor(root));
 }
 
 if (!watch) rmSync(join(root, 'out'), { recursive: true, force: true });

@@ -108,6 +108,9 @@ function productionBuild() {
   mkdirSync(dir);
   for (const f of ['esbuild.mjs', 'package.json', 'tsconfig.json']) cpSync(join(root, f), join(dir, f));
   for (const d of ['src', 'webview', 'media']) cpSync(join(root, d), join(dir, d), { recursive: true });
+  // esbuild.mjs makes the codicon stylesheet with this (the glyphs the sources name).
+  mkdirSync(join(dir, 'scripts'));
+  cpSync(join(root, 'scripts/codicons.mjs'), join(dir, 'scripts/codicons.mjs'));
   symlinkSync(join(root, 'node_modules'), join(dir, 'node_modules'), 'dir');
   const r = spawnSync(process.execPath, ['esbuild.mjs', '--production'], { cwd: dir, stdio: 'inherit' });
   if (r.status !== 0) throw new Error('production build failed');
@@ -231,7 +234,7 @@ ${table}
 - **Webviews** (bench/webview.ts): Chromium (Debian, headless, playwright-core) loads the production out/webview/chat.js and contacts.js in the HTML src/host/html.ts makes (same Content-Security-Policy), served from 127.0.0.1, with a fake \`acquireVsCodeApi()\` answering \`ready\` like the host (the chat: the newest 200 of 10,000 messages, older pages on \`earlier\`, as src/host/chats.ts). The first paint is broken down: navigation to the first script (HTML, stylesheets), the bundle up to its \`ready\` request, the answer and the first render, then style, layout and paint. First paint is taken after the frame that shows the content; generating the fake data is subtracted. Scrolling: 60 px per frame upwards until the top, frame times from \`requestAnimationFrame\`. Presence: 20 \`state\` notifications with one contact changed, each the full state as the host sends it.
 - **Memory** (bench/memory.ts, \`node --expose-gc\`): an \`AccountSession\` signed in to Prosody with a \`HistoryStore\`; idle, then 50,000 messages written into 100 chats, every chat opened as the host's chat panel does (\`history(jid, 10000)\`, serialised for postMessage) and 100 live messages received; RSS and heapUsed after GC.
 
-Run one part with \`node bench/run.mjs otr\` (parts: ${ALL.join(', ')}); node flags go after \`--\` (e.g. \`node bench/run.mjs xmpp -- --cpu-prof\`).
+Run one part with \`node bench/run.mjs otr\` (parts: ${ALL.join(', ')}); node flags go after \`--\` (e.g. \`node bench/run.mjs xmpp -- --cpu-prof\`); \`BENCH_WEBVIEW_PROFILE=dir\` adds a Chromium trace and CPU profile of one more load of each webview.
 `;
   const file = join(root, 'docs/benchmarks.md');
   const notes = existsSync(file) ? readFileSync(file, 'utf8').split('\n## Findings\n')[1] : undefined;

@@ -52,10 +52,17 @@ function fakeHost(kind: 'chat' | 'contacts'): string {
     return { account: 'me@localhost', jid: 'user' + g + '-' + i + '@localhost', name: 'User ' + g + '-' + i, groups: ['Group ' + g],
       presence: show, status: show === 'away' ? 'back soon' : undefined, subscription: 'both', pendingOut: false, denied: false, unread: 0 };
   }
-  B.contacts = [];
-  for (let g = 0; g < 50; g++) for (let i = 0; i < 40; i++) B.contacts.push(contact(g, i, shows[(g + i) % shows.length]));
-  B.contactsState = () => ({ accounts: [{ id: 'me@localhost', jid: 'me@localhost', state: 'online', presence: 'available',
-    contacts: B.contacts, requests: [], queued: 0 }] });
+  // Made on the first ready request, inside the timed (and subtracted) generation like the chat's
+  // history: made here at parse time, it was counted as bundle evaluation.
+  B.contacts = undefined;
+  B.contactsState = () => {
+    if (!B.contacts) {
+      B.contacts = [];
+      for (let g = 0; g < 50; g++) for (let i = 0; i < 40; i++) B.contacts.push(contact(g, i, shows[(g + i) % shows.length]));
+    }
+    return { accounts: [{ id: 'me@localhost', jid: 'me@localhost', state: 'online', presence: 'available',
+      contacts: B.contacts, requests: [], queued: 0 }] };
+  };
   window.acquireVsCodeApi = () => ({
     postMessage(m) {
       if (!m || m.kind !== 'request') return;
@@ -103,6 +110,60 @@ function page(kind: 'chat' | 'contacts', origin: string): string {
   const nonce = /'nonce-([^']+)'/.exec(html)![1];
   // The fake host goes right before the bundle's script tag.
   return html.replace('<script nonce=', `<script nonce="${nonce}">${fakeHost(kind)}</script>\n<script nonce=`);
+}
+
+/**
+ * BENCH_WEBVIEW_PROFILE=dir: after the timed runs, one more load of each page with a CPU profile
+ * (100 µs sampling) and a Chromium trace (parse, style, layout, paint) up to its first paint,
+ * written as dir/{chat,contacts}.cpuprofile and .trace.json (open in Chrome DevTools' Performance
+ * panel). Not part of the figures: profiling slows the page down.
+ */
+async function profile(page: import('playwright-core').Page, origin: string, dir: string): Promise<void> {
+  const { mkdirSync } = await import('node:fs');
+  mkdirSync(dir, { recursive: true });
+  const cdp = await page.context().newCDPSession(page);
+  const measure = () =>
+    page.evaluate(async () => {
+      const B = (window as any).__bench; // eslint-disable-line @typescript-eslint/no-explicit-any
+      const painted: number = await B.firstPaint;
+      const nav = performance.getEntriesByType('navigation')[0] as PerformanceNavigationTiming;
+      const js = (performance.getEntriesByType('resource') as PerformanceResourceTiming[]).find((r) => r.name.endsWith('.js'));
+      const r1 = (x: number) => Math.round(x * 10) / 10;
+      return {
+        firstPaint: r1(painted - B.genMs), htmlCss: r1(B.scriptStart), bundleEval: r1(B.readyAsked - B.scriptStart), answerAndRender: r1(B.rendered - B.readyAsked - B.genMs), paint: r1(painted - B.rendered),
+        htmlResponseStart: r1(nav.responseStart), htmlResponseEnd: r1(nav.responseEnd), bundleFetchStart: r1(js?.fetchStart ?? NaN), bundleResponseEnd: r1(js?.responseEnd ?? NaN), htmlBytes: nav.decodedBodySize,
+      };
+    });
+  for (const kind of ['contacts', 'chat'] as const) {
+    // A trace without the CPU profiler (which slows the page down), then a profile.
+    await page.goto('about:blank');
+    const events: unknown[] = [];
+    const onData = (e: { value: unknown[] }) => events.push(...e.value);
+    cdp.on('Tracing.dataCollected', onData);
+    const traced = new Promise<void>((r) => cdp.once('Tracing.tracingComplete', () => r()));
+    await cdp.send('Tracing.start', {
+      transferMode: 'ReportEvents',
+      traceConfig: { includedCategories: ['devtools.timeline', 'disabled-by-default-devtools.timeline', 'v8.execute', 'blink', 'loading', 'v8', 'disabled-by-default-v8.compile'] },
+    });
+    await page.goto(`${origin}/${kind}.html`);
+    const traceTimes = await measure();
+    await cdp.send('Tracing.end');
+    await traced;
+    cdp.off('Tracing.dataCollected', onData);
+    writeFileSync(join(dir, `${kind}.trace.json`), JSON.stringify({ traceEvents: events }));
+
+    await page.goto('about:blank');
+    await cdp.send('Profiler.enable');
+    await cdp.send('Profiler.setSamplingInterval', { interval: 100 });
+    await cdp.send('Profiler.start');
+    await page.goto(`${origin}/${kind}.html`);
+    const profileTimes = await measure();
+    const { profile: prof } = await cdp.send('Profiler.stop');
+    await cdp.send('Profiler.disable');
+    writeFileSync(join(dir, `${kind}.cpuprofile`), JSON.stringify(prof));
+    process.stderr.write(`  [webview] profiled ${kind}: traced ${JSON.stringify(traceTimes)}, profiled ${JSON.stringify(profileTimes)}\n`);
+  }
+  await cdp.detach();
 }
 
 async function main() {
@@ -223,6 +284,7 @@ async function main() {
       );
       process.stderr.write(`  [webview] run ${run + 1}: chat ${chat.at(-1)!.firstPaint!.toFixed(0)} ms, contacts ${contacts.at(-1)!.firstPaint!.toFixed(0)} ms\n`);
     }
+    if (process.env.BENCH_WEBVIEW_PROFILE) await profile(browser.page, origin, process.env.BENCH_WEBVIEW_PROFILE);
   } finally {
     await browser.close();
     server.close();

@@ -20,7 +20,7 @@ import {
 } from '../shared/protocol';
 import type { AccountManager } from './accounts';
 import type { OtrService } from './otr';
-import { localRoots, webviewHtml } from './html';
+import { ConversationPanel, createConversationPanel } from './conversationPanel';
 import { WebviewRpc } from './rpc';
 import { isRemote } from './remoteSession';
 import { runCodeAction } from './share';
@@ -31,12 +31,11 @@ const HISTORY_LIMIT = 10_000;
 
 const key = (account: string, jid: string) => `${account}\u0000${jid}`;
 
-class ChatPanel implements vscode.Disposable {
+class ChatPanel extends ConversationPanel {
   readonly rpc: WebviewRpc<ChatRequests, ChatNotifications>;
-  private readonly subs: vscode.Disposable[] = [];
 
   constructor(
-    readonly panel: vscode.WebviewPanel,
+    panel: vscode.WebviewPanel,
     /** Replaced when this window takes the connections over from another window (issue 7). */
     public account: AccountSession,
     readonly jid: string,
@@ -46,8 +45,7 @@ class ChatPanel implements vscode.Disposable {
     private readonly otr: OtrService,
     private readonly onAuthenticate: () => void,
   ) {
-    panel.webview.options = { enableScripts: true, localResourceRoots: localRoots(extensionUri) };
-    panel.iconPath = vscode.Uri.joinPath(extensionUri, 'media', 'padlock.svg');
+    super(panel, extensionUri);
     this.rpc = new WebviewRpc<ChatRequests, ChatNotifications>(
       panel.webview,
       chatValidators,
@@ -98,12 +96,7 @@ class ChatPanel implements vscode.Disposable {
       (m) => log.warn(`[chat ${jid}] ${m}`),
       new Set(['header', 'theirState', 'otr']),
     );
-    panel.webview.html = webviewHtml(panel.webview, extensionUri, 'chat', this.title());
-    this.subs.push(
-      panel.onDidChangeViewState((e) => {
-        if (e.webviewPanel.visible) onFocus();
-      }),
-    );
+    this.load('chat', this.title(), onFocus);
   }
 
   title(): string {
@@ -156,11 +149,6 @@ class ChatPanel implements vscode.Disposable {
     const p = this.account.roster.aggregate(this.jid);
     this.panel.title = this.title();
     this.rpc.notify('header', { name: this.title(), presence: p.show, status: p.status, connection: this.account.state });
-  }
-
-  dispose(): void {
-    this.rpc.dispose();
-    for (const s of this.subs) s.dispose();
   }
 }
 
@@ -248,14 +236,7 @@ export class ChatManager implements vscode.Disposable {
       this.markRead(account.id, contact);
       return;
     }
-    const panel = vscode.window.createWebviewPanel(
-      CHAT_VIEW_TYPE,
-      account.roster.displayName(contact),
-      { viewColumn: vscode.ViewColumn.Active, preserveFocus },
-      // Keeps scroll position and draft while the tab is in the background; the conversation
-      // itself is re-read from the host on reload, never from webview state.
-      { enableScripts: true, retainContextWhenHidden: true, localResourceRoots: localRoots(this.extensionUri) },
-    );
+    const panel = createConversationPanel(CHAT_VIEW_TYPE, account.roster.displayName(contact), preserveFocus, this.extensionUri);
     this.adopt(panel, account, contact);
   }
 

@@ -105,10 +105,15 @@ export function start(context: vscode.ExtensionContext): Main {
   cmd('padlock.removeAccount', async (arg?: ContactArg) => {
     const s = await pickAccount(accounts, arg?.account, vscode.l10n.t('Remove which account?'), false);
     if (!s) return;
+    // The safe answer first: VS Code focuses a modal's first button, so Enter (and Escape, via
+    // the Cancel it adds) keep the account; removing needs a deliberate choice
+    // (test/browser/ui-palette-keyboard).
+    const keep = vscode.l10n.t('Keep Account');
     const remove = vscode.l10n.t('Remove Account');
     const ok = await vscode.window.showWarningMessage(
       vscode.l10n.t('Remove {0} from Padlock?', s.jid),
       { modal: true, detail: vscode.l10n.t('Its password is deleted from secret storage. Its history stays on disk. The account itself stays on its server.') },
+      keep,
       remove,
     );
     if (ok === remove) await accounts.removeAccount(s.id);
@@ -181,10 +186,13 @@ export function start(context: vscode.ExtensionContext): Main {
   cmd('padlock.removeContact', async (arg?: ContactArg) => {
     const target = await pickContact(accounts, arg, vscode.l10n.t('Remove which contact?'));
     if (!target) return;
+    // The safe answer first, so Enter keeps the contact (as for Remove Account above).
+    const keep = vscode.l10n.t('Keep Contact');
     const remove = vscode.l10n.t('Remove');
     const ok = await vscode.window.showWarningMessage(
       vscode.l10n.t('Remove {0} from your contacts?', target.jid),
       { modal: true, detail: vscode.l10n.t('You will no longer see each other\'s presence.') },
+      keep,
       remove,
     );
     if (ok === remove) await target.session.removeContact(target.jid);

@@ -281,10 +281,13 @@ export class OtrService implements vscode.Disposable {
   private async confirmReplace(s: AccountSession, layer: OtrLayer): Promise<boolean> {
     await layer.whenReady();
     if (!layer.hasKey()) return true;
+    // The safe answer first, as in generateKey: Enter (and Escape) keep the current key.
+    const keep = vscode.l10n.t('Keep Current Key');
     const replace = vscode.l10n.t('Replace Key');
     const pick = await vscode.window.showWarningMessage(
       vscode.l10n.t('Replace the private key of {0}?', s.jid),
       { modal: true, detail: vscode.l10n.t('Contacts who verified your current fingerprint will have to authenticate you again. Current fingerprint:\n{0}', layer.ownFingerprint() ?? '') },
+      keep,
       replace,
     );
     return pick === replace;

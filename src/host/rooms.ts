@@ -39,7 +39,7 @@ import {
 import type { AccountManager } from './accounts';
 import { isRemote } from './remoteSession';
 import { plainForNotification } from './chats';
-import { localRoots, webviewHtml } from './html';
+import { ConversationPanel, createConversationPanel } from './conversationPanel';
 import { WebviewRpc } from './rpc';
 
 export const ROOM_VIEW_TYPE = 'padlock.room';
@@ -70,12 +70,11 @@ export function roomMessageView(m: RoomMessage): RoomMessageView {
   return v;
 }
 
-class RoomPanel implements vscode.Disposable {
+class RoomPanel extends ConversationPanel {
   readonly rpc: WebviewRpc<RoomRequests, RoomNotifications>;
-  private readonly subs: vscode.Disposable[] = [];
 
   constructor(
-    readonly panel: vscode.WebviewPanel,
+    panel: vscode.WebviewPanel,
     readonly account: AccountSession,
     readonly jid: string,
     private readonly rooms: RoomsManager,
@@ -83,8 +82,7 @@ class RoomPanel implements vscode.Disposable {
     log: Logger,
     onFocus: () => void,
   ) {
-    panel.webview.options = { enableScripts: true, localResourceRoots: localRoots(extensionUri) };
-    panel.iconPath = vscode.Uri.joinPath(extensionUri, 'media', 'padlock.svg');
+    super(panel, extensionUri);
     const muc = () => rooms.muc(account.id);
     this.rpc = new WebviewRpc<RoomRequests, RoomNotifications>(
       panel.webview,
@@ -113,23 +111,13 @@ class RoomPanel implements vscode.Disposable {
       (msg) => log.warn(`[room ${jid}] ${msg}`),
       new Set(['header', 'occupants']),
     );
-    panel.webview.html = webviewHtml(panel.webview, extensionUri, 'room', localOf(jid) || jid);
-    this.subs.push(
-      panel.onDidChangeViewState((e) => {
-        if (e.webviewPanel.visible) onFocus();
-      }),
-    );
+    this.load('room', localOf(jid) || jid, onFocus);
   }
 
   pushHeader(): void {
     const h = this.rooms.header(this.account, this.jid);
     this.panel.title = h.name;
     this.rpc.notify('header', h);
-  }
-
-  dispose(): void {
-    this.rpc.dispose();
-    for (const s of this.subs) s.dispose();
   }
 }
 
@@ -339,12 +327,7 @@ export class RoomsManager implements vscode.Disposable {
       this.markRead(k);
       return;
     }
-    const panel = vscode.window.createWebviewPanel(
-      ROOM_VIEW_TYPE,
-      this.header(s, room).name,
-      { viewColumn: vscode.ViewColumn.Active, preserveFocus },
-      { enableScripts: true, retainContextWhenHidden: true, localResourceRoots: localRoots(this.extensionUri) },
-    );
+    const panel = createConversationPanel(ROOM_VIEW_TYPE, this.header(s, room).name, preserveFocus, this.extensionUri);
     this.adopt(panel, s, room);
   }
 

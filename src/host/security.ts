@@ -68,10 +68,13 @@ export class SecurityPage implements vscode.Disposable {
           this.schedule();
         },
         forget: async ({ account, contact, fingerprint }) => {
+          // The safe answer first, so Enter keeps the fingerprint (main.ts, Remove Contact).
+          const keep = vscode.l10n.t('Keep Fingerprint');
           const forget = vscode.l10n.t('Forget');
           const ok = await vscode.window.showWarningMessage(
             vscode.l10n.t('Forget this fingerprint of {0}?', contact),
             { modal: true, detail: vscode.l10n.t('{0}\n\nIf they use this key again you will see it as new and unverified.', formatFingerprint(fingerprint)) },
+            keep,
             forget,
           );
           if (ok !== forget) return;

@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { ChatState0, MessageView } from '../../src/shared/protocol';
-import { openWebview, type WebviewPage } from '../support/webviewPage';
+import { chatState, openWebview, type WebviewPage } from '../support/webviewPage';
 
 const now = Date.now();
 const messages: MessageView[] = [
@@ -22,17 +22,10 @@ const messages: MessageView[] = [
   },
 ];
 
-const state: ChatState0 = {
-  account: 'me@localhost',
-  accountJid: 'me@localhost',
-  jid: 'ada@localhost',
-  name: 'Ada',
-  presence: 'available',
-  connection: 'online',
+const state = chatState({
   messages,
-  hasEarlier: false,
   otr: { available: true, state: 'private-unverified', policy: 'manual', defaultPolicy: 'manual' } as ChatState0['otr'],
-};
+});
 
 describe('chat panel: Resend privately (Chromium, fake host)', { timeout: 120_000 }, () => {
   let w: WebviewPage;

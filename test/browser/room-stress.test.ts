@@ -8,7 +8,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { OccupantView, RoomMessageView, RoomState0 } from '../../src/shared/protocol';
-import { openWebview, type WebviewPage } from '../support/webviewPage';
+import { openWebview, roomState, type WebviewPage } from '../support/webviewPage';
 
 const EVIL = ['<img src=x onerror=alert(1)>', '<script>document.title="pwned"</script>', '\u202Eevil\u202C', 'tab\tand\u0007bell', 'x'.repeat(10_000)];
 const HOSTILE_TEXT = '<b>bold?</b><img src="http://127.0.0.1:9/x.png"> ![x](http://127.0.0.1:9/y.png) \u001b[31mred\u001b[0m <script>document.title="pwned"</script>';
@@ -25,23 +25,7 @@ function state(): RoomState0 {
     const from = occupants[1 + (i % 499)].nick;
     messages.push({ id: `m${i}`, direction: 'in', ts: Date.now() - (1000 - i) * 1000, text: i % 10 === 0 ? HOSTILE_TEXT : `message ${i}`, from, displayFrom: from } as RoomMessageView);
   }
-  return {
-    account: 'me@localhost',
-    accountJid: 'me@localhost',
-    jid: 'crowd@conference.localhost',
-    name: 'crowd',
-    nick: 'me',
-    status: 'joined',
-    role: 'participant',
-    affiliation: 'none',
-    connection: 'online',
-    canSetSubject: false,
-    bookmarked: false,
-    autojoin: false,
-    subject: `<i>topic</i> ${'long '.repeat(2000)}`,
-    occupants,
-    messages,
-  };
+  return roomState({ jid: 'crowd@conference.localhost', name: 'crowd', subject: `<i>topic</i> ${'long '.repeat(2000)}`, occupants, messages });
 }
 
 describe('room panel webview under hostile and large input (Chromium, fake host)', { timeout: 120_000 }, () => {

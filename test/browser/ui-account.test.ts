@@ -53,7 +53,9 @@ describe('add account with an untrusted certificate (code-server UI)', { timeout
     // CA the extension has never heard of.
     wb = await openWorkbench({ name: 'account', treeHas: '.welcome' });
     ({ page, tree } = wb);
-    await tree.locator('.welcome vscode-button', { hasText: 'Add account' }).waitFor({ state: 'visible' });
+    // :defined: the toolkit, loaded after the tree's first paint (webview/shared/lateToolkit.ts),
+    // upgraded the button inside VS Code's webview (its resource URL, the page's nonce).
+    await tree.locator('.welcome vscode-button:defined', { hasText: 'Add account' }).waitFor({ state: 'visible' });
   });
 
   after(async () => {

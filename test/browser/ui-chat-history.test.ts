@@ -6,8 +6,8 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { CHAT_PAGE, type ChatState0, type MessageView } from '../../src/shared/protocol';
-import { openWebview, type WebviewPage } from '../support/webviewPage';
+import { CHAT_PAGE, type MessageView } from '../../src/shared/protocol';
+import { chatState, openWebview, type WebviewPage } from '../support/webviewPage';
 
 // 3,000 is enough to walk 15 pages back to the first message (bench/webview.ts times 10,000).
 const N = 3_000;
@@ -15,17 +15,7 @@ const history: MessageView[] = [];
 const t0 = Date.now() - N * 60_000;
 for (let i = 0; i < N; i++) history.push({ id: `m${i}`, direction: i % 3 ? 'in' : 'out', text: `message ${i}`, ts: t0 + i * 60_000, ...(i % 3 ? {} : { status: 'delivered' as const }) });
 
-const state: ChatState0 = {
-  account: 'me@localhost',
-  accountJid: 'me@localhost',
-  jid: 'ada@localhost',
-  name: 'Ada',
-  presence: 'available',
-  connection: 'online',
-  messages: history.slice(-CHAT_PAGE),
-  hasEarlier: true,
-  otr: { available: true, state: 'plaintext', policy: 'manual', defaultPolicy: 'manual' } as ChatState0['otr'],
-};
+const state = chatState({ messages: history.slice(-CHAT_PAGE), hasEarlier: true });
 
 describe('chat panel with 3,000 messages of history, paged (Chromium, fake host)', { timeout: 180_000 }, () => {
   let w: WebviewPage;

@@ -16,7 +16,7 @@ import { webviewFrame } from '../support/browser';
 import { repoRoot } from '../support/codeServer';
 import { befriend } from '../support/demoBot';
 import { startProsody, type ProsodyServer } from '../support/prosody';
-import { openWorkbench, type Workbench } from '../support/workbench';
+import { contactOnline, openWorkbench, tearDown, type Workbench } from '../support/workbench';
 import { connectClient, type ScriptClient } from '../support/xmppClient';
 
 const SHOTS = join(repoRoot, 'docs', 'screenshots');
@@ -38,16 +38,11 @@ describe('notifications and unread counts (code-server UI)', { timeout: 150_000 
     server = await startProsody({ users: USERS });
     await befriend(server, { user: 'alice', password: USERS.alice }, { user: 'bob', password: USERS.bob, name: 'Bob' });
     bob = await connectClient({ server, user: 'bob', password: USERS.bob, resource: 'script' });
-    wb = await openWorkbench({ name: 'notify', server, accounts: { alice: USERS.alice } });
+    wb = await openWorkbench({ name: 'notify', server, accounts: { alice: USERS.alice }, treeHas: contactOnline('bob@localhost') });
     ({ page } = wb);
-    await wb.tree.locator('.row-contact[title="bob@localhost"] .presence-available').waitFor({ state: 'visible', timeout: 30_000 });
   });
 
-  after(async () => {
-    await wb?.close();
-    await bob?.stop();
-    await server?.kill();
-  });
+  after(() => tearDown(wb, [bob], server));
 
   it('a message with no chat open: notification with Open and Reply, unread count on the badge and in the status bar', async () => {
     await bob!.sendMessage('alice@localhost', 'Are you there? The build is red.');

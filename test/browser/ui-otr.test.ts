@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { FrameLocator, Page } from 'playwright-core';
 import { webviewFrame } from '../support/browser';
-import { openWorkbench, type Workbench } from '../support/workbench';
+import { contactOnline, openWorkbench, tearDown, type Workbench } from '../support/workbench';
 import { repoRoot } from '../support/codeServer';
 import { befriend } from '../support/demoBot';
 import { startOtrPeer, type OtrPeer } from '../support/otrPeer';
@@ -41,16 +41,11 @@ describe('private conversation (code-server UI)', { timeout: 240_000 }, () => {
     server = await startProsody({ users: USERS });
     await befriend(server, { user: 'alice', password: USERS.alice, name: 'Alice' }, { user: 'bob', password: USERS.bob, name: 'Bob' });
     bob = await startOtrPeer(server, { user: 'bob', password: USERS.bob, policy: 'manual', reply: (t, priv) => (priv ? `Got it privately: ${t}` : undefined) });
-    wb = await openWorkbench({ name: 'otr', server, accounts: { alice: USERS.alice } });
+    wb = await openWorkbench({ name: 'otr', server, accounts: { alice: USERS.alice }, treeHas: contactOnline('bob@localhost') });
     ({ page } = wb);
-    await wb.tree.locator('.row-contact[title="bob@localhost"] .presence-available').waitFor({ state: 'visible', timeout: 30_000 });
   });
 
-  after(async () => {
-    await wb?.close();
-    await bob?.stop();
-    await server?.kill();
-  });
+  after(() => tearDown(wb, [bob], server));
 
   it('clicking the padlock starts a private conversation: the padlock goes from open to closed-unverified', async () => {
     await wb!.tree.locator('.row-contact[title="bob@localhost"]').click();

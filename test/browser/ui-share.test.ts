@@ -21,7 +21,7 @@ import { after, before, describe, it } from 'node:test';
 import type { FrameLocator, Page } from 'playwright-core';
 import { encodeSnippet, parseSnippet } from '../../src/core/snippet';
 import { openPalette, webviewFrame } from '../support/browser';
-import { openWorkbench, type Workbench } from '../support/workbench';
+import { contactOnline, openWorkbench, tearDown, type Workbench } from '../support/workbench';
 import { repoRoot, type CodeServer } from '../support/codeServer';
 import { befriend } from '../support/demoBot';
 import { startOtrPeer, type OtrPeer } from '../support/otrPeer';
@@ -110,19 +110,13 @@ describe('share code securely (code-server UI)', { timeout: 240_000 }, () => {
     await befriend(server, { user: 'alice', password: USERS.alice, name: 'Alice' }, { user: 'bob', password: USERS.bob, name: 'Bob' });
     bob = await startOtrPeer(server, { user: 'bob', password: USERS.bob });
 
-    wb = await openWorkbench({ name: 'share', server, accounts: { alice: USERS.alice }, files: { 'hello.ts': HELLO, 'target.md': '' } });
+    // Ready once alice is signed in and sees bob online (the contacts view shows it).
+    wb = await openWorkbench({ name: 'share', server, accounts: { alice: USERS.alice }, files: { 'hello.ts': HELLO, 'target.md': '' }, treeHas: contactOnline('bob@localhost') });
     ({ codeServer, page } = wb);
     folder = codeServer.folder;
-    // Wait until alice is signed in and sees bob online (the contacts view shows it).
-    const tree = wb.tree;
-    await tree.locator('.row-contact[title="bob@localhost"] .presence-available').waitFor({ state: 'visible', timeout: 30_000 });
   });
 
-  after(async () => {
-    await wb?.close();
-    await bob?.stop();
-    await server?.kill();
-  });
+  after(() => tearDown(wb, [bob], server));
 
   it('select lines, "Share Selection Securely…" by keyboard: bob gets exactly the snippet, privately', async () => {
     assert.equal(bob!.otr.state(ALICE), 'plaintext', 'no private conversation before the share');

@@ -15,7 +15,7 @@ import { setColorTheme, webviewFrame } from '../support/browser';
 import { repoRoot } from '../support/codeServer';
 import { befriend, startDemoBot, type DemoBot } from '../support/demoBot';
 import { startProsody, type ProsodyServer } from '../support/prosody';
-import { openWorkbench, THEMES, type Theme, type Workbench } from '../support/workbench';
+import { contactOnline, openWorkbench, tearDown, THEMES, type Theme, type Workbench } from '../support/workbench';
 
 const SHOTS = join(repoRoot, 'docs', 'screenshots');
 const USERS = { alice: 'alice-theme-pw', bob: 'bob-theme-pw', carol: 'carol-theme-pw' };
@@ -91,9 +91,8 @@ describe('themes (code-server UI)', { timeout: 180_000 }, () => {
     await befriend(server, { user: 'alice', password: USERS.alice }, { user: 'bob', password: USERS.bob, name: 'Bob', group: 'Team' });
     await befriend(server, { user: 'alice', password: USERS.alice }, { user: 'carol', password: USERS.carol, name: 'Carol', group: 'Team' });
     bot = await startDemoBot(server, { user: 'bob', password: USERS.bob, status: 'Reviewing the OTR patch', reply: () => 'Looks good to me. Shall we switch to a private conversation?' });
-    wb = await openWorkbench({ name: 'themes', server, accounts: { alice: USERS.alice }, theme: THEMES.light });
+    wb = await openWorkbench({ name: 'themes', server, accounts: { alice: USERS.alice }, theme: THEMES.light, treeHas: contactOnline('bob@localhost') });
     ({ page } = wb);
-    await wb.tree.locator('.row-contact[title="bob@localhost"] .presence-available').waitFor({ state: 'visible', timeout: 30_000 });
     // A chat with Bob: one message each way.
     await wb.tree.locator('.row-contact[title="bob@localhost"]').click();
     const chat = await webviewFrame(page, 'Bob', { has: 'body.loaded' });
@@ -103,11 +102,7 @@ describe('themes (code-server UI)', { timeout: 180_000 }, () => {
     await chat.locator('.messages .msg-in .msg-body').first().waitFor({ state: 'visible' });
   });
 
-  after(async () => {
-    await wb?.close();
-    await bot?.stop();
-    await server?.kill();
-  });
+  after(() => tearDown(wb, [bot], server));
 
   it('Light Modern: tree and chat wear the light theme, text is readable', async () => {
     await checkTheme(THEMES.light, 'theme-light.png');

@@ -66,7 +66,8 @@ async function openContacts(page: Page): Promise<FrameLocator> {
 }
 
 async function openChat(page: Page, tree: FrameLocator): Promise<FrameLocator> {
-  await tree.locator('.row-contact[title="bob@localhost"]').click();
+  // The contact's name from the roster first: a chat opened before it is known is titled by the JID's local part.
+  await tree.locator('.row-contact[title="bob@localhost"]', { hasText: 'Bob' }).click();
   await page.locator('.tabs-container .tab.active', { hasText: 'Bob' }).waitFor({ state: 'visible' });
   const chat = await webviewFrame(page, 'Bob', { has: 'body.loaded' });
   await chat.locator('textarea.composer-input').waitFor({ state: 'visible' });

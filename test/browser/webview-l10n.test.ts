@@ -8,7 +8,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { RoomState0 } from '../../src/shared/protocol';
-import { openWebview, type WebviewPage } from '../support/webviewPage';
+import { openWebview, roomState, type WebviewPage } from '../support/webviewPage';
 
 const DE: Record<string, string> = {
   Send: 'Senden',
@@ -20,23 +20,10 @@ const DE: Record<string, string> = {
 
 function state(): RoomState0 {
   const occ = (nick: string, self: boolean) => ({ nick, displayNick: nick, role: 'participant', affiliation: 'none', show: 'available', self }) as RoomState0['occupants'][number];
-  return {
-    account: 'me@localhost',
-    accountJid: 'me@localhost',
-    jid: 'lobby@conference.localhost',
-    name: 'lobby',
-    nick: 'me',
-    status: 'joined',
-    role: 'participant',
-    affiliation: 'none',
-    connection: 'online',
-    canSetSubject: false,
-    bookmarked: false,
-    autojoin: false,
-    subject: '',
+  return roomState({
     occupants: [occ('me', true), occ('Leave', false)],
     messages: [{ id: 'm1', direction: 'in', ts: Date.now(), text: 'Send', from: 'Leave', displayFrom: 'Leave' } as RoomState0['messages'][number]],
-  };
+  });
 }
 
 describe('webview l10n: a bundle from the host translates the UI, not the data (Chromium, fake host)', { timeout: 120_000 }, () => {

@@ -12,6 +12,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { extname, join, normalize } from 'node:path';
 import type { Page } from 'playwright-core';
+import type { ChatState0, RoomState0 } from '../../src/shared/protocol';
 import { type WebviewName, webviewShell } from '../../src/shared/webviewShell';
 import { launchBrowser, type Browser } from './browser';
 import { repoRoot } from './codeServer';
@@ -42,6 +43,52 @@ export interface WebviewOptions {
   holdIdle?: boolean;
   /** The bundle the host would pass (vscode.l10n.bundle of a non-English VS Code). */
   l10n?: Record<string, string>;
+  /** Requests the host refuses, by method: answered `ok: false` with this error text. */
+  fail?: Record<string, string>;
+}
+
+/** Whose panel it is, in chatState() and roomState(): an account signed in. */
+const ME = { account: 'me@localhost', accountJid: 'me@localhost', connection: 'online' } as const;
+
+/**
+ * What a chat panel gets from its host for `ready` (src/host/chats.ts initialState): me@localhost
+ * chatting with Ada, both online, no history, not private; `over` replaces any of it.
+ */
+export function chatState(over: Partial<ChatState0> = {}): ChatState0 {
+  return {
+    ...ME,
+    jid: 'ada@localhost',
+    name: 'Ada',
+    presence: 'available',
+    messages: [],
+    hasEarlier: false,
+    otr: { available: true, state: 'plaintext', policy: 'manual', defaultPolicy: 'manual' } as ChatState0['otr'],
+    ...over,
+  };
+}
+
+/**
+ * What a room panel gets from its host for `ready` (src/host/rooms.ts initialState): me@localhost
+ * joined to lobby@conference.localhost as "me", a participant; no topic, occupants or messages;
+ * `over` replaces any of it.
+ */
+export function roomState(over: Partial<RoomState0> = {}): RoomState0 {
+  return {
+    ...ME,
+    jid: 'lobby@conference.localhost',
+    name: 'lobby',
+    nick: 'me',
+    status: 'joined',
+    role: 'participant',
+    affiliation: 'none',
+    canSetSubject: false,
+    bookmarked: false,
+    autojoin: false,
+    subject: '',
+    occupants: [],
+    messages: [],
+    ...over,
+  };
 }
 
 export async function openWebview(name: WebviewName, readyState: unknown, opts: WebviewOptions = {}): Promise<WebviewPage> {
@@ -72,7 +119,7 @@ export async function openWebview(name: WebviewName, readyState: unknown, opts: 
   const browser = await launchBrowser();
   const { page } = browser;
   await page.addInitScript(
-    ([state, history, holdIdle]) => {
+    ([state, history, holdIdle, fail]) => {
       const w = window as unknown as { __posted: unknown[]; __idle: (() => void)[]; acquireVsCodeApi: () => unknown };
       w.__posted = [];
       w.__idle = [];
@@ -89,13 +136,14 @@ export async function openWebview(name: WebviewName, readyState: unknown, opts: 
             const from = Math.max(0, end - (m.params?.limit ?? 0));
             result = { messages: end < 0 ? [] : history.slice(from, end), hasEarlier: end > 0 && from > 0 };
           }
-          window.postMessage({ kind: 'response', id: m.id, ok: true, result }, '*');
+          const error = fail[m.method ?? ''];
+          window.postMessage(error === undefined ? { kind: 'response', id: m.id, ok: true, result } : { kind: 'response', id: m.id, ok: false, error }, '*');
         },
         getState: () => undefined,
         setState: (s: unknown) => s,
       });
     },
-    [readyState, opts.history ?? null, opts.holdIdle ?? false] as const,
+    [readyState, opts.history ?? null, opts.holdIdle ?? false, opts.fail ?? {}] as const,
   );
   await page.goto(`${origin}/index.html`);
   return {

@@ -94,3 +94,19 @@ export async function openWorkbench(opts: WorkbenchOptions): Promise<Workbench> 
     throw e;
   }
 }
+
+/** For `treeHas`: the contact tree shows `jid` online (Padlock is signed in and has its presence). */
+export function contactOnline(jid: string): string {
+  return `.row-contact[title="${jid}"] .presence-available`;
+}
+
+/**
+ * Stops what a browser test started, the workbench first (Chromium, code-server: Padlock does
+ * not see its peers and server go away), then the script peers one by one, Prosody last. What
+ * was never started (undefined) is skipped.
+ */
+export async function tearDown(wb: Workbench | undefined, peers: Array<{ stop(): Promise<unknown> } | undefined>, server: ProsodyServer | undefined): Promise<void> {
+  await wb?.close();
+  for (const p of peers) await p?.stop();
+  await server?.kill();
+}

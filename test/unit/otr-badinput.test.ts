@@ -4,52 +4,29 @@
 // usable (or cleanly reset). An exact copy of a message already read (a server re-delivers
 // such copies) gets a calm notice and no OTR Error: nothing is lost, it is not shown twice.
 import assert from 'node:assert/strict';
-import { before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { randomBytes } from 'node:crypto';
-import { generatePackedKey } from '../../src/core/otr/keys';
-import { ALICE, BOB, pair, waitReceived, waitState } from './otr-harness';
+import { ALICE, BOB, otrBytes, otrMessage, pairKeys, privatePair, sendData, sendHeld, waitReceived, waitState } from './otr-harness';
 
-let keyA: string;
-let keyB: string;
-before(async () => {
-  [keyA, keyB] = await Promise.all([generatePackedKey(), generatePackedKey()]);
-});
+const keys = pairKeys();
 
 function flipByte(b64msg: string, at: number): string {
-  const raw = Buffer.from(b64msg.slice(5, -1), 'base64');
+  const raw = otrBytes(b64msg);
   raw[at] = raw[at]! ^ 0x5a;
-  return `?OTR:${raw.toString('base64')}.`;
+  return otrMessage(raw);
 }
 
 describe('bad OTR input', () => {
   it('every corpus entry gives a notice, no crash, and the conversation keeps working', async () => {
-    const { alice, bob } = pair({ keys: { alice: keyA, bob: keyB } });
-    await alice.layer.start(BOB);
-    await Promise.all([waitState(alice, BOB, 'private-unverified'), waitState(bob, ALICE, 'private-unverified')]);
+    const { alice, bob } = await privatePair({ keys });
     await Promise.all([alice.idle(), bob.idle()]);
 
     // Genuine data messages to replay and reorder (captured in transit, then delivered).
-    const captured: string[] = [];
-    alice.tamper = (body) => {
-      if (body.startsWith('?OTR:AAMD')) captured.push(body);
-      return [body];
-    };
-    alice.send(BOB, 'm1');
-    await waitReceived(bob, 'm1');
-    alice.send(BOB, 'm2');
-    await waitReceived(bob, 'm2');
+    const m1 = await sendData(alice, BOB, 'm1');
+    const m2 = await sendData(alice, BOB, 'm2');
     // Two more, held back in transit, to deliver out of order.
-    const held: string[] = [];
-    alice.tamper = (body) => {
-      if (body.startsWith('?OTR:AAMD')) {
-        held.push(body);
-        return [];
-      }
-      return [body];
-    };
-    alice.send(BOB, 'm3');
-    alice.send(BOB, 'm4');
-    while (held.length < 2) await alice.waitFor('wire', () => true);
+    const m3 = await sendHeld(alice, BOB, 'm3');
+    const m4 = await sendHeld(alice, BOB, 'm4');
     // A long message, fragmented, whose fragments we take apart.
     const frags: string[] = [];
     alice.tamper = (body) => {
@@ -63,8 +40,6 @@ describe('bad OTR input', () => {
     await alice.waitFor('wire', (w) => /,000\d\d,000\d\d,/.test(w.body) || true);
     while (frags.length < 3) await alice.waitFor('wire', () => true);
     alice.tamper = undefined;
-    const [m1, m2] = captured as [string, string];
-    const [m3, m4] = held as [string, string];
 
     const corpus: Array<[string, string, RegExp]> = [
       ['truncated data message', m2.slice(0, 60), /damaged|could not be decrypted/],
@@ -79,7 +54,7 @@ describe('bad OTR input', () => {
       ['out of order: the later message first', m4, /__none__/],
       ['out of order: the earlier message after it', m3, /could not be decrypted \(Counter in message is not larger\)/],
       ['empty data message', '?OTR:.', /damaged|could not be decrypted/],
-      ['wrong MAC', flipByte(m2, Buffer.from(m2.slice(5, -1), 'base64').length - 30), /could not be decrypted/],
+      ['wrong MAC', flipByte(m2, otrBytes(m2).length - 30), /could not be decrypted/],
       ['flipped ciphertext', flipByte(m2, 60), /could not be decrypted/],
       ['unknown message type', '?OTR:AAMJ' + Buffer.from(randomBytes(40)).toString('base64') + '.', /damaged/],
       ['unsupported version', '?OTR:AAED' + Buffer.from(randomBytes(40)).toString('base64') + '.', /damaged/],

@@ -3,7 +3,9 @@
  * AccountSession, with the real OutgoingQueue) and a fake transport that delivers each body,
  * in order, to the other side's decode(). Tests can tamper with bodies in transit.
  */
+import { before } from 'node:test';
 import { Emitter } from '../../src/core/emitter';
+import { generatePackedKey } from '../../src/core/otr/keys';
 import { OutgoingQueue } from '../../src/core/queue';
 import { OtrLayer, type OtrAccount, type OtrLayerOptions } from '../../src/core/otr/layer';
 import { MemoryKeyStore, MemoryTagStore, MemoryTrustStore } from '../../src/core/otr/stores';
@@ -168,4 +170,78 @@ export function waitNotice(a: FakeAccount, re: RegExp, timeoutMs = 10_000): Prom
   const hit = a.notices.find((n) => re.test(n.text));
   if (hit) return Promise.resolve(hit);
   return a.waitFor('notice', (n) => re.test(n.text), timeoutMs);
+}
+
+/**
+ * One long-term DSA key each for Alice and Bob, made once per test file (a `before` hook:
+ * call this at the top level). Generating a key takes a while; the AKE does not care which.
+ */
+export function pairKeys(): { alice: string; bob: string } {
+  const keys = { alice: '', bob: '' };
+  before(async () => {
+    [keys.alice, keys.bob] = await Promise.all([generatePackedKey(), generatePackedKey()]);
+  });
+  return keys;
+}
+
+/** `pair()`, then Alice starts OTR and both wait until the conversation is private (unverified). */
+export async function privatePair(opts: Parameters<typeof pair>[0] = {}) {
+  const p = pair(opts);
+  const a = waitState(p.alice, BOB, 'private-unverified');
+  const b = waitState(p.bob, ALICE, 'private-unverified');
+  await p.alice.layer.start(BOB);
+  await Promise.all([a, b]);
+  return p;
+}
+
+/** An OTR v3 Data Message on the wire: "?OTR:AAMD…" (protocol version 3, message type 0x03). */
+export function isDataMessage(body: string): boolean {
+  return body.startsWith('?OTR:AAMD');
+}
+
+/** Sends `text` from `a` to `to` and resolves, once the peer has read it, with the data message it went as. */
+export async function sendData(a: FakeAccount, to: string, text: string): Promise<string> {
+  const from = a.sent.length;
+  a.send(to, text);
+  await waitReceived(a.peer!, text);
+  return a.sent.slice(from).find((s) => isDataMessage(s.body))!.body;
+}
+
+/**
+ * Sends `text` from `a` to `to` but holds its data message back in transit (as a server does
+ * while the contact is offline); resolves with it, to be delivered later or never.
+ */
+export async function sendHeld(a: FakeAccount, to: string, text: string): Promise<string> {
+  const tamper = a.tamper;
+  a.tamper = (body) => (isDataMessage(body) ? [] : tamper ? tamper(body) : [body]);
+  try {
+    const wire = a.waitFor('wire', (w) => isDataMessage(w.body));
+    a.send(to, text);
+    return (await wire).body;
+  } finally {
+    a.tamper = tamper;
+  }
+}
+
+/** The bytes of an encoded OTR message "?OTR:<base64>." (OTR v3 "Data types"). */
+export function otrBytes(body: string): Buffer {
+  return Buffer.from(body.slice(5, body.lastIndexOf('.')), 'base64');
+}
+
+/** The encoded form of OTR message bytes: "?OTR:<base64>.". */
+export function otrMessage(bytes: Buffer): string {
+  return `?OTR:${bytes.toString('base64')}.`;
+}
+
+/**
+ * A data message's bytes, with where its fields start (OTR v3 "Data Message": protocol version
+ * (2), type (1), sender and receiver instance tags (4+4), flags (1), sender and recipient keyids
+ * (4+4), next D-H key (MPI, 4+len), top half of the counter (8), encrypted message (DATA, 4+len),
+ * MAC (20), old MAC keys). Change `bytes` in place and encode them again with otrMessage().
+ */
+export function dataMessageFields(body: string): { bytes: Buffer; counterAt: number; encryptedAt: number } {
+  const bytes = otrBytes(body);
+  const mpiAt = 2 + 1 + 8 + 1 + 8;
+  const counterAt = mpiAt + 4 + bytes.readUInt32BE(mpiAt);
+  return { bytes, counterAt, encryptedAt: counterAt + 8 + 4 };
 }

@@ -1,30 +1,16 @@
 // Two OtrLayers back to back in memory (./otr-harness.ts): AKE, messages, policies, SMP,
 // end/refresh, fingerprints, instance tags, fragmentation. Waits on events, never sleeps.
 import assert from 'node:assert/strict';
-import { before, describe, it } from 'node:test';
-import { generatePackedKey } from '../../src/core/otr/keys';
-import { ALICE, BOB, FakeAccount, pair, waitNotice, waitReceived, waitState } from './otr-harness';
+import { describe, it } from 'node:test';
+import { ALICE, BOB, FakeAccount, pair, pairKeys, privatePair, waitNotice, waitReceived, waitState } from './otr-harness';
 
-let keyA: string;
-let keyB: string;
-before(async () => {
-  [keyA, keyB] = await Promise.all([generatePackedKey(), generatePackedKey()]);
-});
-
-async function privatePair(opts: Parameters<typeof pair>[0] = {}) {
-  const p = pair({ keys: { alice: keyA, bob: keyB }, ...opts });
-  const a = waitState(p.alice, BOB, 'private-unverified');
-  const b = waitState(p.bob, ALICE, 'private-unverified');
-  await p.alice.layer.start(BOB);
-  await Promise.all([a, b]);
-  return p;
-}
+const keys = pairKeys();
 
 describe('OtrLayer back to back', () => {
   it('a protocol data message (SMP) encrypted while a queued message waits to be written does not overtake it', async () => {
     // Seen in CI over Prosody: "Counter in message is not larger" when an OTR message the
     // library made (heartbeat, SMP) was written before a user message encrypted just before it.
-    const { alice, bob } = await privatePair();
+    const { alice, bob } = await privatePair({ keys });
     let writing!: () => void;
     const reached = new Promise<void>((r) => (writing = r));
     let release!: () => void;
@@ -44,7 +30,7 @@ describe('OtrLayer back to back', () => {
   });
 
   it('AKE from a query, then encrypted messages both ways with XEP-0364 hints', async () => {
-    const { alice, bob } = pair({ keys: { alice: keyA, bob: keyB } });
+    const { alice, bob } = pair({ keys });
     const fpEvents: string[] = [];
     alice.layer.on('fingerprint', (e) => fpEvents.push(`${e.kind}:${e.formatted}`));
     const states: string[] = [];
@@ -74,7 +60,7 @@ describe('OtrLayer back to back', () => {
   });
 
   it('many messages in a row (key rotation) stay readable in order', async () => {
-    const { alice, bob } = await privatePair();
+    const { alice, bob } = await privatePair({ keys });
     for (let i = 0; i < 20; i++) {
       alice.send(BOB, `a${i}`);
       bob.send(ALICE, `b${i}`);
@@ -86,7 +72,7 @@ describe('OtrLayer back to back', () => {
   });
 
   it('required policy: messages written before the AKE wait, then go out encrypted, in order', async () => {
-    const { alice, bob } = pair({ keys: { alice: keyA, bob: keyB }, alice: { policy: 'required' } });
+    const { alice, bob } = pair({ keys, alice: { policy: 'required' } });
     alice.send(BOB, 'secret one');
     alice.send(BOB, 'secret two');
     alice.send(BOB, 'secret three');
@@ -98,7 +84,7 @@ describe('OtrLayer back to back', () => {
   });
 
   it('required policy: a query lost while the contact is offline is asked again when they come online', async () => {
-    const { alice, bob } = pair({ keys: { alice: keyA, bob: keyB }, alice: { policy: 'required' } });
+    const { alice, bob } = pair({ keys, alice: { policy: 'required' } });
     alice.tamper = () => []; // Bob is offline: nothing reaches him
     alice.send(BOB, 'held while away');
     await alice.waitFor('wire', (w) => w.body.startsWith('?OTRv'));
@@ -113,7 +99,7 @@ describe('OtrLayer back to back', () => {
   });
 
   it('required policy: after the start timed out, the contact coming online asks again and the held message goes out', async () => {
-    const { alice, bob } = pair({ keys: { alice: keyA, bob: keyB }, alice: { policy: 'required', startTimeoutMs: 50 } });
+    const { alice, bob } = pair({ keys, alice: { policy: 'required', startTimeoutMs: 50 } });
     alice.tamper = () => [];
     alice.send(BOB, 'still waiting');
     await waitNotice(alice, /did not answer the request.*Your messages wait/);
@@ -126,7 +112,7 @@ describe('OtrLayer back to back', () => {
   });
 
   it('required policy: messages still waiting after an unanswered start are refused when the user ends it', async () => {
-    const { alice } = pair({ keys: { alice: keyA, bob: keyB }, alice: { policy: 'required', startTimeoutMs: 50 } });
+    const { alice } = pair({ keys, alice: { policy: 'required', startTimeoutMs: 50 } });
     alice.tamper = () => [];
     const id = alice.send(BOB, 'never in the clear');
     await waitNotice(alice, /did not answer the request.*Your messages wait/);
@@ -139,7 +125,7 @@ describe('OtrLayer back to back', () => {
   });
 
   it('required policy: ending a start that was not answered, then writing again asks again (not stuck)', async () => {
-    const { alice, bob } = pair({ keys: { alice: keyA, bob: keyB }, alice: { policy: 'required' } });
+    const { alice, bob } = pair({ keys, alice: { policy: 'required' } });
     alice.tamper = () => [];
     const failed = alice.waitFor('failed', () => true);
     const first = alice.send(BOB, 'first try');
@@ -154,7 +140,7 @@ describe('OtrLayer back to back', () => {
   });
 
   it('required policy: a conversation lost twice in a row is asked for again each time', async () => {
-    const { alice, bob } = await privatePair({ alice: { policy: 'required' } });
+    const { alice, bob } = await privatePair({ keys, alice: { policy: 'required' } });
     for (const round of [1, 2]) {
       // Bob's client writes in plaintext while the conversation is private: lost for Alice.
       const lost = waitState(alice, BOB, 'lost');
@@ -169,7 +155,7 @@ describe('OtrLayer back to back', () => {
   });
 
   it('required policy: plaintext from the contact is shown with a warning', async () => {
-    const { alice, bob } = pair({ keys: { alice: keyA, bob: keyB }, alice: { policy: 'required' } });
+    const { alice, bob } = pair({ keys, alice: { policy: 'required' } });
     bob.send(ALICE, 'plain hello');
     const r = await waitReceived(alice, 'plain hello');
     assert.equal(r.encrypted, false);
@@ -177,7 +163,7 @@ describe('OtrLayer back to back', () => {
   });
 
   it('opportunistic: the whitespace tag advertises OTR and the contact starts the AKE', async () => {
-    const { alice, bob } = pair({ keys: { alice: keyA, bob: keyB }, alice: { policy: 'opportunistic' }, bob: { policy: 'opportunistic' } });
+    const { alice, bob } = pair({ keys, alice: { policy: 'opportunistic' }, bob: { policy: 'opportunistic' } });
     const up = Promise.all([waitState(alice, BOB, 'private-unverified'), waitState(bob, ALICE, 'private-unverified')]);
     alice.send(BOB, 'tagged hello');
     const r = await waitReceived(bob, 'tagged hello');
@@ -189,7 +175,7 @@ describe('OtrLayer back to back', () => {
   });
 
   it('manual: a whitespace tag is stripped but does not start anything', async () => {
-    const { alice, bob } = pair({ keys: { alice: keyA, bob: keyB }, alice: { policy: 'opportunistic' } });
+    const { alice, bob } = pair({ keys, alice: { policy: 'opportunistic' } });
     alice.send(BOB, 'tag only');
     const r = await waitReceived(bob, 'tag only');
     assert.equal(r.text, 'tag only');
@@ -197,7 +183,7 @@ describe('OtrLayer back to back', () => {
   });
 
   it('they end it: finished, sending held with a notice; ending ours refuses the held message', async () => {
-    const { alice, bob } = await privatePair();
+    const { alice, bob } = await privatePair({ keys });
     const fin = waitState(alice, BOB, 'finished');
     await bob.layer.end(ALICE);
     await fin;
@@ -215,7 +201,7 @@ describe('OtrLayer back to back', () => {
   });
 
   it('refresh gives a new AKE; SMP still works after it (patch: SMP state reset per AKE)', async () => {
-    const { alice, bob } = await privatePair();
+    const { alice, bob } = await privatePair({ keys });
     // An SMP run before the refresh leaves the library's SMP state machine behind.
     const first = bob.layer.waitFor('smp', (e) => e.kind === 'asked');
     await alice.layer.smpSecret(BOB, 'before');
@@ -237,7 +223,7 @@ describe('OtrLayer back to back', () => {
   });
 
   it('SMP with a question: right answer verifies the asker only; wrong answer fails on both sides', async () => {
-    const { alice, bob } = await privatePair();
+    const { alice, bob } = await privatePair({ keys });
     const asked = bob.layer.waitFor('smp', (e) => e.kind === 'asked');
     await alice.layer.smpQuestion(BOB, 'Where did we meet?', 'Lisbon');
     const q = await asked;
@@ -269,7 +255,7 @@ describe('OtrLayer back to back', () => {
   });
 
   it('a failed shared-secret run drops the verified state on both sides (as libotr does)', async () => {
-    const { alice, bob } = await privatePair();
+    const { alice, bob } = await privatePair({ keys });
     const run = async (secretA: string, secretB: string) => {
       const asked = bob.layer.waitFor('smp', (e) => e.kind === 'asked');
       const aDone = alice.layer.waitFor('smp', (e) => e.kind === 'succeeded' || e.kind === 'failed');
@@ -290,7 +276,7 @@ describe('OtrLayer back to back', () => {
   });
 
   it('SMP abort is reported on both sides', async () => {
-    const { alice, bob } = await privatePair();
+    const { alice, bob } = await privatePair({ keys });
     const asked = bob.layer.waitFor('smp', (e) => e.kind === 'asked');
     await alice.layer.smpSecret(BOB, 'x');
     await asked;
@@ -302,7 +288,7 @@ describe('OtrLayer back to back', () => {
   });
 
   it('manual fingerprint verification, and a changed key drops it with a warning', async () => {
-    const { alice, bob } = await privatePair();
+    const { alice, bob } = await privatePair({ keys });
     const fp = alice.layer.theirFingerprint(BOB)!;
     await alice.layer.setVerified(BOB, fp, true);
     assert.equal(alice.layer.state(BOB), 'private-verified');
@@ -325,7 +311,7 @@ describe('OtrLayer back to back', () => {
   });
 
   it('a contact that comes back with a new instance tag can start again (patch: arlolra/otr#66)', async () => {
-    const { alice, bob } = await privatePair();
+    const { alice, bob } = await privatePair({ keys });
     // Bob's client restarts: same key, new instance tag (a fresh tag store), no OTR state.
     const bob2 = new FakeAccount(BOB, { keys: bob.stores.keys, trust: bob.stores.trust, tags: new (bob.stores.tags.constructor as new () => typeof bob.stores.tags)() });
     bob2.attach();
@@ -355,7 +341,7 @@ describe('OtrLayer back to back', () => {
   });
 
   it('a 64 KB message is fragmented and reassembled', async () => {
-    const { alice, bob } = await privatePair();
+    const { alice, bob } = await privatePair({ keys });
     const big = 'ü€'.repeat(16 * 1024) + 'END'; // 32 K chars, 80 KB of UTF-8
     alice.send(BOB, big);
     const r = await waitReceived(bob, big, 20_000);

@@ -1,16 +1,25 @@
 // Regression tests for each change in patches/otr+0.2.16.patch (the `otr` library, 0.2.16).
 import assert from 'node:assert/strict';
-import { before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { createDecipheriv, createHash, randomBytes } from 'node:crypto';
-import { generatePackedKey } from '../../src/core/otr/keys';
 import { BigIntLib as B, CONST, DSA, OTR } from '../../src/core/otr/lib';
-import { ALICE, BOB, pair, waitNotice, waitReceived, waitState } from './otr-harness';
+import {
+  ALICE,
+  BOB,
+  dataMessageFields,
+  isDataMessage,
+  otrBytes,
+  otrMessage,
+  pair,
+  pairKeys,
+  privatePair,
+  sendData,
+  sendHeld,
+  waitNotice,
+  waitReceived,
+} from './otr-harness';
 
-let keyA: string;
-let keyB: string;
-before(async () => {
-  [keyA, keyB] = await Promise.all([generatePackedKey(), generatePackedKey()]);
-});
+const keys = pairKeys();
 
 describe('patch 1: native powMod (bigint.js)', () => {
   const N = B.str2bigInt(CONST_N(), 16);
@@ -57,26 +66,12 @@ function CONST_N(): string {
 
 describe('patch 2: data message counter is remembered only after the MAC verifies', () => {
   it('a forged message with a huge counter does not make later genuine messages fail', async () => {
-    const { alice, bob } = pair({ keys: { alice: keyA, bob: keyB } });
-    await alice.layer.start(BOB);
-    await Promise.all([waitState(alice, BOB, 'private-unverified'), waitState(bob, ALICE, 'private-unverified')]);
+    const { alice, bob } = await privatePair({ keys });
     await Promise.all([alice.idle(), bob.idle()]);
     // Capture a genuine data message, raise its counter to the maximum, break the MAC.
-    let captured = '';
-    alice.tamper = (body) => {
-      if (!captured && body.startsWith('?OTR:AAMD')) captured = body;
-      return [body];
-    };
-    alice.send(BOB, 'first');
-    await waitReceived(bob, 'first');
-    alice.tamper = undefined;
-    const raw = Buffer.from(captured.slice(5, -1), 'base64');
-    // v3 data: ver(2) type(1) tags(8) flags(1) keyids(4+4) MPI(4+len) ctr(8) ...
-    const mpiLen = raw.readUInt32BE(2 + 1 + 8 + 1 + 8);
-    const ctrAt = 2 + 1 + 8 + 1 + 8 + 4 + mpiLen;
-    raw.fill(0x7f, ctrAt, ctrAt + 8);
-    const forged = `?OTR:${raw.toString('base64')}.`;
-    await bob.deliver(ALICE, forged);
+    const { bytes, counterAt } = dataMessageFields(await sendData(alice, BOB, 'first'));
+    bytes.fill(0x7f, counterAt, counterAt + 8);
+    await bob.deliver(ALICE, otrMessage(bytes));
     await waitNotice(bob, /could not be decrypted \(MACs do not match\)/);
     alice.send(BOB, 'second');
     assert.equal((await waitReceived(bob, 'second')).encrypted, true);
@@ -85,18 +80,9 @@ describe('patch 2: data message counter is remembered only after the MAC verifie
 
 describe('patch 3: error() reports the real reason locally, the generic text to the peer', () => {
   it('the user sees why; the peer sees no detail', async () => {
-    const { alice, bob } = pair({ keys: { alice: keyA, bob: keyB } });
-    await alice.layer.start(BOB);
-    await Promise.all([waitState(alice, BOB, 'private-unverified'), waitState(bob, ALICE, 'private-unverified')]);
+    const { alice, bob } = await privatePair({ keys });
     await Promise.all([alice.idle(), bob.idle()]);
-    let captured = '';
-    alice.tamper = (body) => {
-      if (!captured && body.startsWith('?OTR:AAMD')) captured = body;
-      return [];
-    };
-    alice.send(BOB, 'held back in transit');
-    await alice.waitFor('wire', (w) => w.body.startsWith('?OTR:AAMD'));
-    alice.tamper = undefined;
+    const captured = await sendHeld(alice, BOB, 'held back in transit');
     // Bob ends; the message that was delayed in transit now arrives: unreadable in plaintext state.
     await bob.layer.end(ALICE);
     await bob.deliver(ALICE, captured);
@@ -112,9 +98,7 @@ describe('patch 3: error() reports the real reason locally, the generic text to 
 
 describe('patch 6: key ids and fresh D-H keys on every AKE (refresh)', () => {
   it('after messages (rotated keys) and a refresh from either side, messages still decrypt both ways', async () => {
-    const { alice, bob } = pair({ keys: { alice: keyA, bob: keyB } });
-    await alice.layer.start(BOB);
-    await Promise.all([waitState(alice, BOB, 'private-unverified'), waitState(bob, ALICE, 'private-unverified')]);
+    const { alice, bob } = await privatePair({ keys });
     for (let round = 0; round < 3; round++) {
       for (let i = 0; i < 3; i++) {
         alice.send(BOB, `r${round} a${i}`);
@@ -138,8 +122,8 @@ describe('patch 6: key ids and fresh D-H keys on every AKE (refresh)', () => {
 
 describe('patch 7: the AKE key r is 16 bytes, and is the AES key as sent (libotr interop)', () => {
   /** Parses "?OTR:AAM…" (v3): returns the message type and the body after the instance tags. */
-  function otrBytes(body: string): { type: number; rest: Buffer } {
-    const b = Buffer.from(body.slice(5, body.lastIndexOf('.')), 'base64');
+  function typeAndRest(body: string): { type: number; rest: Buffer } {
+    const b = otrBytes(body);
     return { type: b[2]!, rest: b.subarray(11) };
   }
   function data(buf: Buffer, at: number): [Buffer, number] {
@@ -148,8 +132,8 @@ describe('patch 7: the AKE key r is 16 bytes, and is the AES key as sent (libotr
   }
   /** What libotr does with a Reveal Signature (auth.c): r must be 16 bytes and must decrypt the committed g^x. */
   function libotrAcceptsReveal(commitBody: string, revealBody: string): { rLength: number; hashOk: boolean } {
-    const c = otrBytes(commitBody);
-    const r = otrBytes(revealBody);
+    const c = typeAndRest(commitBody);
+    const r = typeAndRest(revealBody);
     assert.equal(c.type, 0x02);
     assert.equal(r.type, 0x11);
     const [encGx, next] = data(c.rest, 0);
@@ -170,11 +154,9 @@ describe('patch 7: the AKE key r is 16 bytes, and is the AES key as sent (libotr
       const rand = B.randBigInt;
       // Only the AKE asks for 128 random bits (ake.js initiateAKE).
       t.mock.method(B, 'randBigInt', (n: number, s?: number) => (n === 128 ? B.str2bigInt(rHex, 16) : rand(n, s)));
-      const { alice, bob } = pair({ keys: { alice: keyA, bob: keyB } });
       // Alice asks; Bob sends the D-H Commit and the Reveal Signature (with the forced r),
       // Alice checks them: both the sending and the receiving side of r are exercised.
-      await alice.layer.start(BOB);
-      await Promise.all([waitState(alice, BOB, 'private-unverified'), waitState(bob, ALICE, 'private-unverified')]);
+      const { alice, bob } = await privatePair({ keys });
       const commit = bob.sent.find((s) => s.body.startsWith('?OTR:AAMC'))!.body;
       const reveal = bob.sent.find((s) => s.body.startsWith('?OTR:AAMR'))!.body;
       assert.deepEqual(libotrAcceptsReveal(commit, reveal), { rLength: 16, hashOk: true });
@@ -185,16 +167,16 @@ describe('patch 7: the AKE key r is 16 bytes, and is the AES key as sent (libotr
   }
 
   it('a Reveal Signature whose r is not 16 bytes is refused (as libotr does), with a notice', async () => {
-    const { alice, bob } = pair({ keys: { alice: keyA, bob: keyB } });
+    const { alice, bob } = pair({ keys });
     // Cut r to 15 bytes in transit (and the DATA length with it).
     bob.tamper = (body) => {
       if (!body.startsWith('?OTR:AAMR')) return [body];
-      const b = Buffer.from(body.slice(5, -1), 'base64');
+      const b = otrBytes(body);
       const head = b.subarray(0, 11);
       const rest = b.subarray(11);
       const len = Buffer.alloc(4);
       len.writeUInt32BE(15);
-      return [`?OTR:${Buffer.concat([head, len, rest.subarray(5)]).toString('base64')}.`];
+      return [otrMessage(Buffer.concat([head, len, rest.subarray(5)]))];
     };
     await alice.layer.start(BOB);
     await waitNotice(alice, /could not be started: Illegal revealed key r \(not 16 bytes\)/);
@@ -210,8 +192,8 @@ describe('patch 8: D-H key pairs and session keys are derived when first used', 
       t.writeUInt32BE(tag);
       return new OTR({ priv: DSA.parsePrivate(key), instance_tag: t.toString('latin1') });
     };
-    const a = mk(keyA, 0x1000);
-    const b = mk(keyB, 0x2000);
+    const a = mk(keys.alice, 0x1000);
+    const b = mk(keys.bob, 0x2000);
     const q = new Map<unknown, string[]>([[a, []], [b, []]]);
     for (const o of [a, b]) o.io = (m: string | string[]) => void q.get(o)!.push(...([] as string[]).concat(m));
     const got = new Map<unknown, string[]>([[a, []], [b, []]]);
@@ -373,9 +355,7 @@ describe('patch 9: hashes, MACs and AES-CTR through node:crypto (helpers.js)', (
   });
 
   it('sessions encrypting with one implementation decrypt with the other, both ways', async () => {
-    const { alice, bob } = pair({ keys: { alice: keyA, bob: keyB } });
-    await alice.layer.start(BOB);
-    await Promise.all([waitState(alice, BOB, 'private-unverified'), waitState(bob, ALICE, 'private-unverified')]);
+    const { alice, bob } = await privatePair({ keys });
     try {
       for (let i = 0; i < 6; i++) {
         HLP.setNative!(i % 2 === 0);
@@ -400,28 +380,14 @@ describe('patch 10: a copy of a data message already read is dropped without an 
   // marked the conversation lost. Same order as over Prosody: the copy, then what was sent
   // while the contact was away.
   it('the contact reads the copy once, reads what came after, and the conversation stays private on both sides', async () => {
-    const { alice, bob } = pair({ keys: { alice: keyA, bob: keyB } });
-    await alice.layer.start(BOB);
-    await Promise.all([waitState(alice, BOB, 'private-unverified'), waitState(bob, ALICE, 'private-unverified')]);
+    const { alice, bob } = await privatePair({ keys });
     await Promise.all([alice.idle(), bob.idle()]);
-    const wire: string[] = [];
-    alice.tamper = (body) => {
-      if (body.startsWith('?OTR:AAMD')) wire.push(body);
-      return [body];
-    };
-    alice.send(BOB, 'before: apricot');
-    await waitReceived(bob, 'before: apricot');
+    const read = await sendData(alice, BOB, 'before: apricot');
     // Bob is away: the next message waits in "offline storage".
-    alice.tamper = (body) => {
-      if (body.startsWith('?OTR:AAMD')) wire.push(body);
-      return [];
-    };
-    alice.send(BOB, 'while you were away: fig');
-    await alice.waitFor('wire', (w) => w.body.startsWith('?OTR:AAMD') && w.body !== wire[0]);
-    alice.tamper = undefined;
-    assert.equal(wire.length, 2);
-    await bob.deliver(ALICE, wire[0]); // the copy
-    await bob.deliver(ALICE, wire[1]);
+    const stored = await sendHeld(alice, BOB, 'while you were away: fig');
+    assert.equal(alice.sent.filter((s) => isDataMessage(s.body)).length, 2);
+    await bob.deliver(ALICE, read); // the copy
+    await bob.deliver(ALICE, stored);
     await waitReceived(bob, 'while you were away: fig');
     await Promise.all([alice.idle(), bob.idle()]);
     assert.equal(bob.received.filter((r) => r.text === 'before: apricot').length, 1, 'the copy is not shown again');
@@ -434,24 +400,11 @@ describe('patch 10: a copy of a data message already read is dropped without an 
   });
 
   it('a copy whose MAC does not verify is still an error', async () => {
-    const { alice, bob } = pair({ keys: { alice: keyA, bob: keyB } });
-    await alice.layer.start(BOB);
-    await Promise.all([waitState(alice, BOB, 'private-unverified'), waitState(bob, ALICE, 'private-unverified')]);
+    const { alice, bob } = await privatePair({ keys });
     await Promise.all([alice.idle(), bob.idle()]);
-    let captured = '';
-    alice.tamper = (body) => {
-      if (!captured && body.startsWith('?OTR:AAMD')) captured = body;
-      return [body];
-    };
-    alice.send(BOB, 'once');
-    await waitReceived(bob, 'once');
-    alice.tamper = undefined;
-    const raw = Buffer.from(captured.slice(5, -1), 'base64');
-    // v3 data: ver(2) type(1) tags(8) flags(1) keyids(4+4) MPI(4+len) ctr(8) DATA(4+len) MAC ...
-    const mpiLen = raw.readUInt32BE(2 + 1 + 8 + 1 + 8);
-    const dataAt = 2 + 1 + 8 + 1 + 8 + 4 + mpiLen + 8 + 4;
-    raw[dataAt] ^= 0x01; // first encrypted byte: same counter, the MAC no longer verifies
-    await bob.deliver(ALICE, `?OTR:${raw.toString('base64')}.`);
+    const { bytes, encryptedAt } = dataMessageFields(await sendData(alice, BOB, 'once'));
+    bytes[encryptedAt] ^= 0x01; // first encrypted byte: same counter, the MAC no longer verifies
+    await bob.deliver(ALICE, otrMessage(bytes));
     await waitNotice(bob, /could not be decrypted \(Counter in message is not larger\)/);
   });
 });

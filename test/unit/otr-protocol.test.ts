@@ -10,28 +10,24 @@ import { after, before, describe, it } from 'node:test';
 import { AccountSession, type ChatLayer } from '../../src/core/account';
 import { HistoryStore } from '../../src/core/history';
 import { nullLogger } from '../../src/core/log';
-import { generatePackedKey, parsePackedKey } from '../../src/core/otr/keys';
+import { parsePackedKey } from '../../src/core/otr/keys';
 import { CONST, OTR } from '../../src/core/otr/lib';
-import { ALICE, BOB, FakeAccount, pair, waitNotice, waitReceived, waitState } from './otr-harness';
+import { ALICE, BOB, FakeAccount, otrBytes, pair, pairKeys, privatePair, sendData, waitNotice, waitReceived, waitState } from './otr-harness';
 
-let keyA: string;
-let keyB: string;
-before(async () => {
-  [keyA, keyB] = await Promise.all([generatePackedKey(), generatePackedKey()]);
-});
+const keys = pairKeys();
 
 /** Sender instance tag of an OTR v3 data message (header: version 2 bytes, type 1, sender tag 4). */
 function senderTag(body: string): number {
-  return Buffer.from(body.slice(5, -1), 'base64').readUInt32BE(3);
+  return otrBytes(body).readUInt32BE(3);
 }
 
 describe('OTR protocol details', () => {
   it('accepts a contact whose client speaks OTR version 2 only', async () => {
     const alice = new FakeAccount(ALICE);
-    alice.stores.keys.keys.set(ALICE, keyA);
+    alice.stores.keys.keys.set(ALICE, keys.alice);
     alice.attach();
     // Bob: the bare library allowing only v2 (no instance tags), wired to Alice's layer.
-    const bob = new OTR({ priv: parsePackedKey(keyB), instance_tag: OTR.makeInstanceTag(), send_interval: 0 });
+    const bob = new OTR({ priv: parsePackedKey(keys.bob), instance_tag: OTR.makeInstanceTag(), send_interval: 0 });
     bob.ALLOW_V2 = true;
     bob.ALLOW_V3 = false;
     const bobGot: string[] = [];
@@ -60,17 +56,14 @@ describe('OTR protocol details', () => {
   });
 
   it('keeps its own instance tag per account, across restarts, and sends it', async () => {
-    const { alice, bob } = pair({ keys: { alice: keyA, bob: keyB } });
+    const { alice, bob } = pair({ keys });
     await alice.layer.whenReady();
     const tag = alice.stores.tags.tags.get(ALICE)!;
     assert.ok(Number.isInteger(tag) && tag >= 0x100, `tag ${tag}`);
     const up = Promise.all([waitState(alice, BOB, 'private-unverified'), waitState(bob, ALICE, 'private-unverified')]);
     await alice.layer.start(BOB);
     await up;
-    alice.send(BOB, 'one');
-    await waitReceived(bob, 'one');
-    const data = alice.sent.find((s) => s.body.startsWith('?OTR:AAMD'))!;
-    assert.equal(senderTag(data.body), tag);
+    assert.equal(senderTag(await sendData(alice, BOB, 'one')), tag);
 
     // Alice's client restarts: a new layer on the same stores keeps the tag.
     alice.layer.dispose();
@@ -80,18 +73,11 @@ describe('OTR protocol details', () => {
     const up2 = waitState(alice, BOB, 'private-unverified');
     await again.start(BOB);
     await up2;
-    const before = alice.sent.length;
-    alice.send(BOB, 'two');
-    await waitReceived(bob, 'two');
-    const data2 = alice.sent.slice(before).find((s) => s.body.startsWith('?OTR:AAMD'))!;
-    assert.equal(senderTag(data2.body), tag);
+    assert.equal(senderTag(await sendData(alice, BOB, 'two')), tag);
   });
 
   it('forgetting a verified fingerprint drops the verified state and the entry', async () => {
-    const { alice, bob } = pair({ keys: { alice: keyA, bob: keyB } });
-    const up = Promise.all([waitState(alice, BOB, 'private-unverified'), waitState(bob, ALICE, 'private-unverified')]);
-    await alice.layer.start(BOB);
-    await up;
+    const { alice } = await privatePair({ keys });
     const fp = alice.layer.theirFingerprint(BOB)!;
     await alice.layer.setVerified(BOB, fp, true);
     assert.equal(alice.layer.state(BOB), 'private-verified');

@@ -3,25 +3,11 @@
 // again, encrypted only, in a new private conversation. Two OtrLayers back to back
 // (./otr-harness.ts); waits on events, never sleeps.
 import assert from 'node:assert/strict';
-import { before, describe, it } from 'node:test';
-import { generatePackedKey } from '../../src/core/otr/keys';
+import { describe, it } from 'node:test';
 import { MemoryTagStore } from '../../src/core/otr/stores';
-import { ALICE, BOB, FakeAccount, pair, waitNotice, waitReceived, waitState } from './otr-harness';
+import { ALICE, BOB, FakeAccount, pairKeys, privatePair, waitNotice, waitReceived, waitState } from './otr-harness';
 
-let keyA: string;
-let keyB: string;
-before(async () => {
-  [keyA, keyB] = await Promise.all([generatePackedKey(), generatePackedKey()]);
-});
-
-async function privatePair() {
-  const p = pair({ keys: { alice: keyA, bob: keyB } });
-  const a = waitState(p.alice, BOB, 'private-unverified');
-  const b = waitState(p.bob, ALICE, 'private-unverified');
-  await p.alice.layer.start(BOB);
-  await Promise.all([a, b]);
-  return p;
-}
+const keys = pairKeys();
 
 /** Bob's client restarts: same key and trust, no OTR session; a new instance tag unless `sameTag`. */
 async function restart(alice: FakeAccount, bob: FakeAccount, sameTag: boolean): Promise<FakeAccount> {
@@ -38,7 +24,7 @@ const onWire = (a: FakeAccount, text: string) => a.sent.some((s) => s.body.inclu
 
 describe('OtrLayer: the contact restarted and could not read our messages', () => {
   it('same instance tag: their OTR Error marks what was not acknowledged; Resend privately delivers it encrypted', async () => {
-    const { alice, bob } = await privatePair();
+    const { alice, bob } = await privatePair({ keys });
     alice.send(BOB, 'read before the restart');
     await waitReceived(bob, 'read before the restart');
     // Bob's answer shows his client reads this conversation: nothing before it is in doubt.
@@ -73,7 +59,7 @@ describe('OtrLayer: the contact restarted and could not read our messages', () =
   });
 
   it('new instance tag: its new AKE marks what we sent meanwhile; nothing is resent until the user asks', async () => {
-    const { alice, bob } = await privatePair();
+    const { alice, bob } = await privatePair({ keys });
     const bob2 = await restart(alice, bob, false);
     alice.send(BOB, 'into the void');
     // OTR v3 "Instance Tags": a data message for another instance is discarded, not answered.
@@ -95,7 +81,7 @@ describe('OtrLayer: the contact restarted and could not read our messages', () =
   });
 
   it('same instance tag, a client that sends no OTR Error (mcabber): its new AKE is the sign', async () => {
-    const { alice, bob } = await privatePair();
+    const { alice, bob } = await privatePair({ keys });
     const bob2 = await restart(alice, bob, true);
     bob2.tamper = (body) => (body.startsWith('?OTR Error:') ? [] : [body]);
     alice.send(BOB, 'unread by mcabber');
@@ -110,7 +96,7 @@ describe('OtrLayer: the contact restarted and could not read our messages', () =
   });
 
   it('a refresh by the contact after it answered (all acknowledged) offers nothing to resend', async () => {
-    const { alice, bob } = await privatePair();
+    const { alice, bob } = await privatePair({ keys });
     alice.send(BOB, 'hello');
     await waitReceived(bob, 'hello');
     bob.send(ALICE, 'hi');
@@ -121,7 +107,7 @@ describe('OtrLayer: the contact restarted and could not read our messages', () =
   });
 
   it('our own refresh right after an unacknowledged message is no sign of a restart', async () => {
-    const { alice, bob } = await privatePair();
+    const { alice, bob } = await privatePair({ keys });
     alice.send(BOB, 'not yet answered');
     await waitReceived(bob, 'not yet answered');
     await alice.layer.refresh(BOB);
@@ -131,7 +117,7 @@ describe('OtrLayer: the contact restarted and could not read our messages', () =
   });
 
   it('an OTR Error after the contact answered (all acknowledged) offers nothing to resend', async () => {
-    const { alice, bob } = await privatePair();
+    const { alice, bob } = await privatePair({ keys });
     alice.send(BOB, 'one');
     await waitReceived(bob, 'one');
     bob.send(ALICE, 'two');

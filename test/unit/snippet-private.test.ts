@@ -10,16 +10,11 @@ import { after, before, describe, it } from 'node:test';
 import { AccountSession, type ChatLayer } from '../../src/core/account';
 import { HistoryStore } from '../../src/core/history';
 import { nullLogger } from '../../src/core/log';
-import { generatePackedKey } from '../../src/core/otr/keys';
 import { decideOutgoing } from '../../src/core/otr/policy';
 import { encodeSnippet, parseSnippet } from '../../src/core/snippet';
-import { ALICE, BOB, type FakeAccount, pair, waitReceived, waitState } from './otr-harness';
+import { BOB, type FakeAccount, pair, pairKeys, privatePair, waitReceived, waitState } from './otr-harness';
 
-let keyA: string;
-let keyB: string;
-before(async () => {
-  [keyA, keyB] = await Promise.all([generatePackedKey(), generatePackedKey()]);
-});
+const keys = pairKeys();
 
 let n = 0;
 /** What Share Selection does: one message with requirePrivate. */
@@ -47,7 +42,7 @@ describe('decideOutgoing with requirePrivate', () => {
 
 describe('requirePrivate through the OTR layer', () => {
   it('manual policy, no conversation: the snippet waits, a query goes out, then it arrives encrypted and exact', async () => {
-    const { alice, bob } = pair({ keys: { alice: keyA, bob: keyB }, alice: { policy: 'manual' }, bob: { policy: 'opportunistic' } });
+    const { alice, bob } = pair({ keys, alice: { policy: 'manual' }, bob: { policy: 'opportunistic' } });
     const body = encodeSnippet({ code: 'const secret = "s3cr3t";\n', languageId: 'typescript', fileName: 'a.ts', startLine: 1, endLine: 1 });
     sendPrivate(alice, BOB, body);
     const got = await waitReceived(bob, body);
@@ -59,7 +54,7 @@ describe('requirePrivate through the OTR layer', () => {
   });
 
   it('opportunistic policy with a contact who never answers: it fails after the start timeout, never in the clear', async () => {
-    const { alice } = pair({ keys: { alice: keyA, bob: keyB }, alice: { policy: 'opportunistic', startTimeoutMs: 300 } });
+    const { alice } = pair({ keys, alice: { policy: 'opportunistic', startTimeoutMs: 300 } });
     alice.peer = undefined; // nobody on the other side
     const failed = alice.waitFor('failed', () => true, 5000);
     const id = sendPrivate(alice, BOB, 'Line 1:\n```\ntop secret\n```');
@@ -71,7 +66,7 @@ describe('requirePrivate through the OTR layer', () => {
   });
 
   it('an ordinary message after a held snippet keeps its order and is encrypted too once private', async () => {
-    const { alice, bob } = pair({ keys: { alice: keyA, bob: keyB }, alice: { policy: 'opportunistic' }, bob: { policy: 'opportunistic' } });
+    const { alice, bob } = pair({ keys, alice: { policy: 'opportunistic' }, bob: { policy: 'opportunistic' } });
     sendPrivate(alice, BOB, 'first (snippet)');
     alice.send(BOB, 'second (chat)');
     await waitReceived(bob, 'second (chat)');
@@ -80,10 +75,7 @@ describe('requirePrivate through the OTR layer', () => {
   });
 
   it('already private: goes out at once, encrypted', async () => {
-    const { alice, bob } = pair({ keys: { alice: keyA, bob: keyB } });
-    const up = Promise.all([waitState(alice, BOB, 'private-unverified'), waitState(bob, ALICE, 'private-unverified')]);
-    await alice.layer.start(BOB);
-    await up;
+    const { alice, bob } = await privatePair({ keys });
     sendPrivate(alice, BOB, 'now');
     assert.equal((await waitReceived(bob, 'now')).encrypted, true);
   });

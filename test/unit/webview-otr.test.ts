@@ -3,7 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { OtrStateView, OtrView } from '../../src/shared/protocol';
-import { UNAVAILABLE, composerNotice, historyLabel, mayPersistDraft, padlockActions, padlockLook } from '../../webview/chat/otr';
+import { UNAVAILABLE, composerNotice, historyLabel, mayPersistDraft, padlockAccessibleName, padlockActions, padlockLook, padlockTooltip } from '../../webview/chat/otr';
 import { fingerprintGroups, formatFingerprint } from '../../webview/verify/fingerprint';
 
 const view = (state: OtrStateView, extra: Partial<OtrView> = {}): OtrView => ({ available: true, state, policy: 'manual', defaultPolicy: 'manual', logging: false, ...extra });
@@ -58,4 +58,18 @@ test('fingerprints: five groups of eight uppercase hex digits, whatever the inpu
   assert.deepEqual(fingerprintGroups('not a fingerprint'), []);
   assert.deepEqual(fingerprintGroups(undefined), []);
   assert.equal(formatFingerprint('xyz'), 'xyz');
+});
+
+test('padlock tooltip: whole translated sentences, one per line; accessible name says state and history', () => {
+  assert.equal(
+    padlockTooltip(view('private-unverified', { smp: { initiatedBy: 'them', waitingForUs: true } }), 'Ada'),
+    'Private but unverified: authenticate Ada to be sure who you are talking to.\nMessages of this private conversation are not kept in history.\nAda is asking you to authenticate.\nClick for options.',
+  );
+  assert.equal(padlockTooltip(view('plaintext'), 'Ada'), 'Not private: messages are sent in plaintext.\nClick for options.');
+  assert.equal(padlockTooltip(view('private-verified', { logging: true }), 'Ada'), 'Private conversation with Ada, verified.\nMessages of this private conversation are kept in history.\nClick for options.');
+  assert.equal(padlockTooltip({ ...view('plaintext'), available: false }, 'Ada'), UNAVAILABLE);
+  // Every line is one sentence ending in its own punctuation: nothing is glued or lower-cased.
+  for (const s of STATES) for (const line of padlockTooltip(view(s), 'Ada').split('\n')) assert.match(line, /^[A-Z].*[.…]$/, `${s}: ${line}`);
+  assert.equal(padlockAccessibleName(view('private-verified'), 'Ada'), 'Private conversation: Private and verified; History off for private messages');
+  assert.equal(padlockAccessibleName(view('plaintext'), 'Ada'), 'Private conversation: Not private');
 });

@@ -11,7 +11,6 @@ import '../shared/cspNonce';
 import { provideVSCodeDesignSystem, vsCodeButton } from '@vscode/webview-ui-toolkit';
 import {
   CHAT_PAGE,
-  MAX_OUTGOING_TEXT,
   type ChatNotifications,
   type ChatRequests,
   type ChatState,
@@ -40,19 +39,13 @@ import {
   historyLabel,
   isPrivate,
   mayPersistDraft,
+  padlockAccessibleName,
   padlockActions,
   padlockLook,
+  padlockTooltip,
   type OtrViewExt,
 } from './otr';
-import {
-  GROUP_GAP_MS,
-  PRESENCE_ICON,
-  PRESENCE_LABEL,
-  connectionLabel,
-  formatFull,
-  formatTime,
-  sameDay,
-} from '../shared/render';
+import { GROUP_GAP_MS, PRESENCE_ICON, PRESENCE_LABEL, connectionLabel, sameDay } from '../shared/render';
 import { renderTextBody } from '../shared/textBody';
 import { l10n } from '../shared/l10n';
 import * as shared from '../shared/conversation';
@@ -127,12 +120,7 @@ const loadEarlier = h(
 );
 const list = h('div', { class: 'messages', role: 'list' });
 const scroller = h('main', { class: 'scroller', tabindex: '0', 'aria-label': l10n.t('Conversation') }, loadEarlier, list);
-const jumpButton = h(
-  'button',
-  { class: 'jump-latest', hidden: true, on: { click: () => scrollToBottom() } },
-  icon('arrow-down'),
-  h('span', null, l10n.t('New messages')),
-);
+const jump = new shared.JumpToLatest(scroller);
 const typingLine = h('div', { class: 'typing', 'aria-hidden': 'true' });
 
 const textarea = h('textarea', {
@@ -154,7 +142,7 @@ const composer = h(
   h('span', { id: 'composer-hint', class: 'visually-hidden' }, l10n.t('Enter sends, Shift+Enter starts a new line.')),
 );
 
-app.append(header, connectionBar, h('div', { class: 'scroll-area' }, scroller, jumpButton), typingLine, composerNote, composer);
+app.append(header, connectionBar, h('div', { class: 'scroll-area' }, scroller, jump.button), typingLine, composerNote, composer);
 
 // ---------------------------------------------------------------------------------------------
 // Model
@@ -169,7 +157,6 @@ let hasEarlier = false;
 let fetching: Promise<void> | undefined;
 const indexById = new Map<string, number>();
 const elementById = new Map<string, HTMLElement>();
-let unseen = 0;
 let localIds = 0;
 
 function contactName(): string {
@@ -399,16 +386,7 @@ function isContinuation(i: number): boolean {
 
 function renderMessage(i: number): HTMLElement {
   const m = messages[i]!;
-  if (m.direction === 'system') {
-    const level = m.level ?? 'info';
-    return h(
-      'div',
-      { class: ['system', `system-${level}`], role: 'listitem', 'data-id': m.id },
-      icon(level === 'error' ? 'error' : level === 'warning' ? 'warning' : 'info'),
-      h('span', { class: 'system-text' }, renderBody(m.text), m.action ? actionButton(m.action.label, m.action.command) : null),
-      h('time', { class: 'time', datetime: new Date(m.ts).toISOString(), title: formatFull(m.ts) }, formatTime(m.ts)),
-    );
-  }
+  if (m.direction === 'system') return shared.systemRow(m, renderBody(m.text), m.action ? actionButton(m.action.label, m.action.command) : null);
   const own = m.direction === 'out';
   const sender = own ? l10n.t('Me') : contactName();
   const cont = isContinuation(i);
@@ -422,7 +400,7 @@ function renderMessage(i: number): HTMLElement {
     'div',
     { class: 'msg-meta' },
     h('span', { class: ['sender', cont && 'visually-hidden'], title: own ? chat?.accountJid : chat?.jid }, sender),
-    h('time', { class: 'time', datetime: new Date(m.ts).toISOString(), title: formatFull(m.ts) }, formatTime(m.ts)),
+    shared.timeElement(m.ts),
     m.private ? icon('lock-small', l10n.t('Private (encrypted with OTR)'), 'msg-private') : null,
     own && m.status ? statusIcon(m.status) : null,
   );
@@ -432,16 +410,7 @@ function renderMessage(i: number): HTMLElement {
 
 /** DOM for messages [from, to), with day separators. */
 function renderRange(from: number, to: number): DocumentFragment {
-  const frag = document.createDocumentFragment();
-  for (let i = from; i < to; i++) {
-    const m = messages[i]!;
-    const prev = messages[i - 1];
-    if (!prev || !sameDay(prev.ts, m.ts)) frag.appendChild(shared.daySeparator(m.ts));
-    const el = renderMessage(i);
-    elementById.set(m.id, el);
-    frag.appendChild(el);
-  }
-  return frag;
+  return shared.renderRange(messages, from, to, renderMessage, elementById, false);
 }
 
 function updateLoadEarlier(): void {
@@ -477,11 +446,6 @@ function distanceFromBottom(): number {
 }
 function atBottom(): boolean {
   return shared.atBottom(scroller);
-}
-function scrollToBottom(): void {
-  scroller.scrollTop = scroller.scrollHeight;
-  unseen = 0;
-  jumpButton.hidden = true;
 }
 
 /** Adds the previous page above what is shown, keeping what the user looks at in place. */
@@ -550,12 +514,8 @@ function upsert(m: MessageView): void {
   messages.push(m);
   indexById.set(m.id, messages.length - 1);
   list.appendChild(renderRange(messages.length - 1, messages.length));
-  if (stick || m.direction === 'out') scrollToBottom();
-  else if (m.direction === 'in') {
-    unseen++;
-    jumpButton.hidden = false;
-    jumpButton.lastElementChild!.textContent = unseen === 1 ? l10n.t('1 new message') : l10n.t('{0} new messages', unseen);
-  }
+  if (stick || m.direction === 'out') jump.scrollToBottom();
+  else if (m.direction === 'in') jump.add(1);
 }
 
 function setStatus(id: string, status: MessageStatus): void {
@@ -683,12 +643,9 @@ function renderOtr(next: OtrView): void {
     look.badge ? icon(look.badge === 'warning' ? 'warning' : 'circle-slash', undefined, `padlock-badge badge-${look.badge}`) : null,
   );
   padlock.className = `otr-${look.tone}`;
-  const priv = isPrivate(next);
-  const history = priv ? historyLabel(next) : '';
-  const smpWaiting = next.smp?.waitingForUs ? ` ${l10n.t('{0} is asking you to authenticate.', name)}` : '';
-  const sentence = `${look.detail}${history ? ` (${history.toLowerCase()})` : ''}`;
-  padlock.title = next.available ? `${sentence}${/[.…]$/.test(sentence) ? '' : '.'}${smpWaiting} ${l10n.t('Click for options.')}` : UNAVAILABLE;
-  padlock.setAttribute('aria-label', next.available ? l10n.t('Private conversation: {0}', `${look.label}${history ? `, ${history.toLowerCase()}` : ''}`) : UNAVAILABLE);
+  const history = isPrivate(next) ? historyLabel(next) : '';
+  padlock.title = padlockTooltip(next, name);
+  padlock.setAttribute('aria-label', padlockAccessibleName(next, name));
   // Not `disabled`: a disabled button drops out of the tab order, and keyboard and screen-reader
   // users would never learn why there is no padlock. It stays focusable and says so.
   if (next.available) padlock.removeAttribute('aria-disabled');
@@ -766,40 +723,26 @@ async function send(): Promise<void> {
   const text = textarea.value;
   // Before the handshake there is no conversation to send to; whitespace-only is not a message.
   if (!chat || !text.trim()) return;
-  if (updateCounter()) {
-    systemLine(l10n.t('The message is too long ({0} characters; at most {1}).', text.length.toLocaleString(), MAX_OUTGOING_TEXT.toLocaleString()), 'error');
-    return;
-  }
-  // Clear at once so the user can go on typing; the text comes back if sending fails.
-  textarea.value = '';
-  autosize();
-  updateCounter();
-  clearTimeout(pauseTimer);
-  if (persistDraft) saveState<ViewState>({ draft: '' });
-  try {
-    const { id } = await ipc.request('send', { text });
-    // The host normally posts the message itself; if its notification has not come (yet), show ours.
-    if (!indexById.has(id)) upsert({ id, direction: 'out', text, ts: Date.now(), status: 'queued' });
-    // XEP-0085 §5.5: after a message the user is "active" again.
-    setMyState('active');
-  } catch (err) {
-    // Nothing is lost: the text goes back into the box (before anything typed since).
-    textarea.value = textarea.value ? `${text}\n${textarea.value}` : text;
-    autosize();
-    updateCounter();
-    saveDraftSoon();
-    onTyping(); // still composing: restarts the pause timer
-    systemLine(l10n.t('The message was not sent: {0} Your text is back in the message box.', (err as Error).message), 'error');
-  }
+  await shared.sendComposed({ textarea, autosize, updateCounter, systemLine }, text, {
+    cleared: () => {
+      clearTimeout(pauseTimer);
+      if (persistDraft) saveState<ViewState>({ draft: '' });
+    },
+    send: async () => {
+      const { id } = await ipc.request('send', { text });
+      // The host normally posts the message itself; if its notification has not come (yet), show ours.
+      if (!indexById.has(id)) upsert({ id, direction: 'out', text, ts: Date.now(), status: 'queued' });
+      // XEP-0085 §5.5: after a message the user is "active" again.
+      setMyState('active');
+    },
+    restored: () => {
+      saveDraftSoon();
+      onTyping(); // still composing: restarts the pause timer
+    },
+  });
 }
 
-textarea.addEventListener('keydown', (e) => {
-  // isComposing / keyCode 229: Enter confirms an IME composition (Chinese, Japanese, ...) and must not send.
-  if (e.key === 'Enter' && !e.shiftKey && !e.altKey && !e.isComposing && e.keyCode !== 229) {
-    e.preventDefault();
-    void send();
-  }
-});
+shared.sendOnEnter(textarea, () => void send());
 textarea.addEventListener('input', () => {
   autosize();
   updateCounter();
@@ -815,10 +758,7 @@ scroller.addEventListener(
   'scroll',
   () => {
     if (scroller.scrollTop < 400 && (windowStart > 0 || hasEarlier)) showEarlier();
-    if (atBottom()) {
-      unseen = 0;
-      jumpButton.hidden = true;
-    }
+    if (atBottom()) jump.seen();
     clearTimeout(scrollSaveTimer);
     scrollSaveTimer = setTimeout(() => saveState<ViewState>({ fromBottom: atBottom() ? undefined : distanceFromBottom() }), 200);
   },
@@ -857,7 +797,7 @@ ipc.onNotification('otr', (o) => {
 
 async function restoreScroll(): Promise<void> {
   const fromBottom = viewState.fromBottom;
-  if (fromBottom === undefined) return scrollToBottom();
+  if (fromBottom === undefined) return jump.scrollToBottom();
   // Add pages until the saved offset exists again (bounded by the history length).
   const short = () => scroller.scrollHeight - scroller.clientHeight < fromBottom;
   while (short() && (windowStart > 0 || hasEarlier)) {

@@ -18,7 +18,7 @@ export interface PadlockLook {
   spin?: boolean;
   /** Short state text: visible beside the padlock and part of its accessible name. */
   label: string;
-  /** Longer explanation for the tooltip. */
+  /** Longer explanation for the tooltip: a whole sentence, full stop included. */
   detail: string;
   tone: PadlockTone;
 }
@@ -45,14 +45,14 @@ export const POLICY_HINT: Record<OtrPolicyView, string> = {
 export const UNAVAILABLE = l10n.t('Private conversations (OTR) are for two people only');
 
 export function padlockLook(otr: OtrView | undefined, name: string): PadlockLook {
-  if (!otr) return { icon: 'unlock', label: l10n.t('Not private'), detail: l10n.t('Not private'), tone: 'plain' };
+  if (!otr) return { icon: 'unlock', label: l10n.t('Not private'), detail: l10n.t('Not private.'), tone: 'plain' };
   if (!otr.available) return { icon: 'unlock', label: l10n.t('Not private'), detail: UNAVAILABLE, tone: 'off' };
   switch (otr.state) {
     case 'plaintext':
       return {
         icon: 'unlock',
         label: l10n.t('Not private'),
-        detail: otr.policy === 'required' ? l10n.t('Not private: your policy requires a private conversation before messages are sent') : l10n.t('Not private: messages are sent in plaintext'),
+        detail: otr.policy === 'required' ? l10n.t('Not private: your policy requires a private conversation before messages are sent.') : l10n.t('Not private: messages are sent in plaintext.'),
         tone: 'plain',
       };
     case 'starting':
@@ -62,21 +62,21 @@ export function padlockLook(otr: OtrView | undefined, name: string): PadlockLook
         icon: 'lock',
         badge: 'warning',
         label: l10n.t('Private, unverified'),
-        detail: l10n.t('Private but unverified: authenticate {0} to be sure who you are talking to', name),
+        detail: l10n.t('Private but unverified: authenticate {0} to be sure who you are talking to.', name),
         tone: 'warn',
       };
     case 'private-verified':
-      return { icon: 'lock', label: l10n.t('Private and verified'), detail: l10n.t('Private conversation with {0}, verified', name), tone: 'ok' };
+      return { icon: 'lock', label: l10n.t('Private and verified'), detail: l10n.t('Private conversation with {0}, verified.', name), tone: 'ok' };
     case 'finished':
       return {
         icon: 'lock',
         badge: 'ended',
         label: l10n.t('{0} has ended the private conversation', name),
-        detail: l10n.t('{0} has ended the private conversation: end or refresh yours', name),
+        detail: l10n.t('{0} has ended the private conversation: end or refresh yours.', name),
         tone: 'ended',
       };
     case 'lost':
-      return { icon: 'debug-disconnect', label: l10n.t('Private conversation lost'), detail: l10n.t('The private conversation was lost: refresh it to go on privately'), tone: 'lost' };
+      return { icon: 'debug-disconnect', label: l10n.t('Private conversation lost'), detail: l10n.t('The private conversation was lost: refresh it to go on privately.'), tone: 'lost' };
   }
 }
 
@@ -138,6 +138,27 @@ export function mayPersistDraft(otr: OtrView | undefined): boolean {
 /** "History off for private messages" / "History on", shown while private. */
 export function historyLabel(otr: OtrView): string {
   return otr.logging ? l10n.t('History on') : l10n.t('History off for private messages');
+}
+
+/**
+ * The padlock's tooltip: whole sentences, one per line, each translated as a unit (no
+ * lower-casing or punctuation glued on here, which breaks in other languages).
+ */
+export function padlockTooltip(otr: OtrView | undefined, name: string): string {
+  if (!otr || !otr.available) return UNAVAILABLE;
+  const look = padlockLook(otr, name);
+  const lines = [look.detail];
+  if (isPrivate(otr)) lines.push(otr.logging ? l10n.t('Messages of this private conversation are kept in history.') : l10n.t('Messages of this private conversation are not kept in history.'));
+  if (otr.smp?.waitingForUs) lines.push(l10n.t('{0} is asking you to authenticate.', name));
+  lines.push(l10n.t('Click for options.'));
+  return lines.join('\n');
+}
+
+/** The padlock's accessible name: its state and, while private, whether history is kept. */
+export function padlockAccessibleName(otr: OtrView | undefined, name: string): string {
+  if (!otr || !otr.available) return UNAVAILABLE;
+  const look = padlockLook(otr, name);
+  return isPrivate(otr) ? l10n.t('Private conversation: {0}; {1}', look.label, historyLabel(otr)) : l10n.t('Private conversation: {0}', look.label);
 }
 
 /** Why messages wait (shown above the composer), with what the user can do about it. */

@@ -6,11 +6,11 @@
  * which ARIA allows and which makes a keyed diff trivial: each `state` notification builds the
  * list of visible rows, and only rows whose displayed data changed are rebuilt. Rows are plain
  * elements (a roster of 2,000 contacts must not mean 2,000 web components); the toolkit is only
- * used for the few buttons outside the tree.
+ * used for the few buttons outside the tree, and registered after the first paint.
  */
-// Must come first: lets the toolkit's feature detection pass the CSP (see cspNonce.ts).
-import '../shared/cspNonce';
-import { provideVSCodeDesignSystem, vsCodeButton } from '@vscode/webview-ui-toolkit';
+// The toolkit (for the welcome's and the error bar's buttons) is a bundle of its own, loaded
+// after the first paint: its evaluation cost the tree's first paint ~20 ms (lateToolkit.ts).
+import { loadToolkit, loadToolkitAfterPaint } from '../shared/lateToolkit';
 import type {
   AccountView,
   AuthRequestView,
@@ -29,8 +29,6 @@ import { showMenu, type MenuItem } from '../shared/menu';
 import { contactMenu } from './contactMenu';
 import { CONNECTION_ICON, PRESENCE_ICON, PRESENCE_LABEL, connectionLabel, formatFull } from '../shared/render';
 import { l10n } from '../shared/l10n';
-
-provideVSCodeDesignSystem().register(vsCodeButton());
 
 const ipc = createWebviewIpc<ContactsRequests, ContactsNotifications>();
 
@@ -360,17 +358,28 @@ let focusedKey: string | undefined;
 let current: ContactsState = { accounts: [] };
 
 /**
- * First paint of a big roster: only the first FIRST_ROWS rows (more than a tall view shows) are
- * built at once; the others follow in chunks of CHUNK_ROWS in idle time, until `limit` covers
- * the whole tree and is set to Infinity. Building and laying out 2,000 rows at once took ~150 ms
+ * First paint of a big roster: only the rows that fill the view (firstRows()) are built at
+ * once; the others follow in chunks of CHUNK_ROWS in idle time, until `limit` covers the whole
+ * tree and is set to Infinity. Building and laying out 2,000 rows at once took ~150 ms, and a
+ * fixed 120 first rows still ~25 ms of a 800 px view's first paint for ~85 rows nobody saw
  * (docs/benchmarks.md). Rows not built yet still exist in `entries` and `order` (keyboard
  * navigation and type-ahead see the whole tree; a key that lands on one builds up to it), and
  * every built row carries aria-setsize/aria-posinset, so assistive technology hears the real
  * sizes meanwhile.
  */
-const FIRST_ROWS = 120;
 const CHUNK_ROWS = 400;
-let limit = FIRST_ROWS;
+/** Rows are at least 22 px (--padlock-row-height, VS Code's tree metric). */
+const MIN_ROW_PX = 22;
+/**
+ * As many rows as the view can show at once, plus a few for a quick first scroll: the view's
+ * height over the smallest row height. A view not laid out yet (height 0, a collapsed sidebar
+ * section) still gets a screenful of a typical sidebar.
+ */
+function firstRows(): number {
+  const height = window.innerHeight > 0 ? window.innerHeight : 600;
+  return Math.min(200, Math.ceil(height / MIN_ROW_PX) + 8);
+}
+let limit = firstRows();
 let fillQueued = false;
 
 function scheduleFill(): void {
@@ -789,8 +798,10 @@ function start(): void {
       errorBar.hidden = true;
       current = state;
       render();
+      loadToolkitAfterPaint();
     },
     (err: Error) => {
+      void loadToolkit().catch((e: Error) => console.warn(e.message));
       // The host did not answer the handshake: say so and offer a retry instead of an empty view.
       replaceChildren(
         errorBar,

@@ -12,7 +12,6 @@
 import '../shared/cspNonce';
 import { provideVSCodeDesignSystem, vsCodeButton } from '@vscode/webview-ui-toolkit';
 import {
-  MAX_OUTGOING_TEXT,
   MAX_ROOM_SUBJECT,
   type OccupantView,
   type RoomHeaderView,
@@ -24,15 +23,7 @@ import {
 import { UNAVAILABLE } from '../chat/otr';
 import { announce, h, icon, replaceChildren } from '../shared/dom';
 import { createWebviewIpc, loadState, saveState } from '../shared/ipc';
-import {
-  GROUP_GAP_MS,
-  PRESENCE_ICON,
-  PRESENCE_LABEL,
-  connectionLabel,
-  formatFull,
-  formatTime,
-  sameDay,
-} from '../shared/render';
+import { GROUP_GAP_MS, PRESENCE_ICON, PRESENCE_LABEL, connectionLabel, sameDay } from '../shared/render';
 import { renderTextBody } from '../shared/textBody';
 import * as shared from '../shared/conversation';
 import { AFFILIATION_LABEL, ROLE_LABEL, compareOccupants, mentionParts, nickColor } from './render';
@@ -112,7 +103,7 @@ const connectionBar = h('div', { class: 'connection-bar', role: 'status', hidden
 const loadEarlier = h('div', { class: 'load-earlier', hidden: true }, h('button', { class: 'text-button', on: { click: () => showEarlier() } }, l10n.t('Load earlier messages')));
 const list = h('div', { class: 'messages', role: 'list' });
 const scroller = h('main', { class: 'scroller', tabindex: '0', 'aria-label': l10n.t('Room conversation') }, loadEarlier, list);
-const jumpButton = h('button', { class: 'jump-latest', hidden: true, on: { click: () => scrollToBottom() } }, icon('arrow-down'), h('span', null, l10n.t('New messages')));
+const jump = new shared.JumpToLatest(scroller);
 
 const occupantsTitle = h('h2', { class: 'occupants-title' });
 const occupantList = h('div', { class: 'occupant-list', role: 'list', 'aria-label': l10n.t('People in the room') });
@@ -128,7 +119,7 @@ app.append(
   topicBar,
   roomBar,
   connectionBar,
-  h('div', { class: 'room-body' }, h('div', { class: 'scroll-area' }, scroller, jumpButton), occupantsPane),
+  h('div', { class: 'room-body' }, h('div', { class: 'scroll-area' }, scroller, jump.button), occupantsPane),
   composer,
 );
 
@@ -141,7 +132,6 @@ let messages: RoomMessageView[] = [];
 let windowStart = 0;
 const indexById = new Map<string, number>();
 const elementById = new Map<string, HTMLElement>();
-let unseen = 0;
 let localIds = 0;
 
 function request<M extends keyof RoomRequests & string>(method: M, params: RoomRequests[M]['params'], failure: string): Promise<RoomRequests[M]['result'] | undefined> {
@@ -172,17 +162,7 @@ function isContinuation(i: number): boolean {
 
 function renderMessage(i: number): HTMLElement {
   const m = messages[i]!;
-  const time = h('time', { class: 'time', datetime: new Date(m.ts).toISOString(), title: formatFull(m.ts) }, formatTime(m.ts));
-  if (m.direction === 'system') {
-    const level = m.level ?? 'info';
-    return h(
-      'div',
-      { class: ['system', `system-${level}`], role: 'listitem', 'data-id': m.id },
-      icon(level === 'error' ? 'error' : level === 'warning' ? 'warning' : 'info'),
-      h('span', { class: 'system-text' }, renderBody(m.text)),
-      time,
-    );
-  }
+  if (m.direction === 'system') return shared.systemRow(m, renderBody(m.text));
   const own = m.direction === 'out' || !!m.mine;
   const cont = isContinuation(i);
   const nick = m.displayFrom ?? '(no name)';
@@ -197,7 +177,7 @@ function renderMessage(i: number): HTMLElement {
       { class: 'msg-meta' },
       h('span', { class: ['sender', `nick-c${nickColor(m.from ?? nick)}`, own && 'own', cont && 'visually-hidden'], title: nick }, nick),
       own ? h('span', { class: ['you', cont && 'visually-hidden'] }, l10n.t('(you)')) : null,
-      time,
+      shared.timeElement(m.ts),
       m.delayed ? icon('history', l10n.t('From the room history'), 'msg-delayed') : null,
       m.mention && !own ? icon('mention', l10n.t('Mentions you'), 'msg-mention-icon') : null,
     ),
@@ -207,26 +187,11 @@ function renderMessage(i: number): HTMLElement {
 }
 
 function renderRange(from: number, to: number): DocumentFragment {
-  const frag = document.createDocumentFragment();
-  for (let i = from; i < to; i++) {
-    const m = messages[i]!;
-    const prev = messages[i - 1];
-    if (i === from && from === windowStart) frag.appendChild(shared.daySeparator(m.ts));
-    else if (!prev || !sameDay(prev.ts, m.ts)) frag.appendChild(shared.daySeparator(m.ts));
-    const el = renderMessage(i);
-    elementById.set(m.id, el);
-    frag.appendChild(el);
-  }
-  return frag;
+  return shared.renderRange(messages, from, to, renderMessage, elementById, from === windowStart);
 }
 
 function atBottom(): boolean {
   return shared.atBottom(scroller);
-}
-function scrollToBottom(): void {
-  scroller.scrollTop = scroller.scrollHeight;
-  unseen = 0;
-  jumpButton.hidden = true;
 }
 
 function renderAll(): void {
@@ -349,12 +314,8 @@ function flushMessages(): void {
   if (messages.length > start) list.appendChild(renderRange(start, messages.length));
   if (stick || ownSent) {
     trimDom();
-    scrollToBottom();
-  } else if (incoming) {
-    unseen += incoming;
-    jumpButton.hidden = false;
-    jumpButton.lastElementChild!.textContent = unseen === 1 ? l10n.t('1 new message') : l10n.t('{0} new messages', unseen);
-  }
+    jump.scrollToBottom();
+  } else if (incoming) jump.add(incoming);
   capMemory();
   if (mentioned) announce(l10n.t('{0} mentioned you: {1}', mentioned.displayFrom ?? '', mentioned.text.slice(0, 200)));
 }
@@ -580,31 +541,18 @@ let draftTimer: ReturnType<typeof setTimeout> | undefined;
 async function send(): Promise<void> {
   const text = textarea.value;
   if (!room || !text.trim() || head?.status !== 'joined') return;
-  if (updateCounter()) {
-    systemLine(l10n.t('The message is too long ({0} characters; at most {1}).', text.length.toLocaleString(), MAX_OUTGOING_TEXT.toLocaleString()), 'error');
-    return;
-  }
-  textarea.value = '';
-  autosize();
-  updateCounter();
-  clearTimeout(draftTimer);
-  saveState<ViewState>({ draft: '' });
-  try {
-    await ipc.request('send', { text });
-  } catch (err) {
-    textarea.value = textarea.value ? `${text}\n${textarea.value}` : text;
-    autosize();
-    updateCounter();
-    systemLine(l10n.t('The message was not sent: {0} Your text is back in the message box.', (err as Error).message), 'error');
-  }
+  await shared.sendComposed({ textarea, autosize, updateCounter, systemLine }, text, {
+    cleared: () => {
+      clearTimeout(draftTimer);
+      saveState<ViewState>({ draft: '' });
+    },
+    send: async () => {
+      await ipc.request('send', { text });
+    },
+  });
 }
 
-textarea.addEventListener('keydown', (e) => {
-  if (e.key === 'Enter' && !e.shiftKey && !e.altKey && !e.isComposing && e.keyCode !== 229) {
-    e.preventDefault();
-    void send();
-  }
-});
+shared.sendOnEnter(textarea, () => void send());
 textarea.addEventListener('input', () => {
   autosize();
   updateCounter();
@@ -616,10 +564,7 @@ scroller.addEventListener(
   'scroll',
   () => {
     if (scroller.scrollTop < 400 && windowStart > 0) showEarlier();
-    if (atBottom()) {
-      unseen = 0;
-      jumpButton.hidden = true;
-    }
+    if (atBottom()) jump.seen();
   },
   { passive: true },
 );
@@ -651,7 +596,7 @@ function start(): void {
         autosize();
         updateCounter();
       }
-      scrollToBottom();
+      jump.scrollToBottom();
       document.body.classList.add('loaded');
     },
     (err: Error) => {
