@@ -305,7 +305,10 @@ export function start(context: vscode.ExtensionContext): Main {
       // Closing the streams cleanly (RFC 6120 §4.4) makes the server store what arrives next
       // offline for the window that takes over; a dropped TCP connection would leave the
       // session hibernating under XEP-0198 and messages waiting there instead.
-      await Promise.race([Promise.all(accounts.list().map((s) => (isRemote(s) ? undefined : s.stop().catch(() => undefined)))), new Promise((r) => setTimeout(r, 1500))]);
+      // History records wait a few ms to be written together (src/core/history.ts): write them
+      // now, the window is going away.
+      const stops = Promise.all(accounts.list().map((s) => (isRemote(s) ? undefined : s.stop().catch(() => undefined))));
+      await Promise.race([stops.then(() => accounts.history.flush().catch(() => undefined)), new Promise((r) => setTimeout(r, 1500))]);
       instance.dispose();
     },
     deserializeRoom: (panel, state) => rooms.deserialize(panel, state),
