@@ -4,6 +4,9 @@
  * after stanzas from the same read had been counted, so the client acknowledged fewer stanzas
  * than it had handled and Prosody closed the stream ("The client says it handled N new
  * stanzas, but we sent M").
+ *
+ * Also: <r/> requests are capped at 10 unacknowledged stanzas (upstream only debounced them,
+ * 250 ms after the last stanza, so a steady flow was never acknowledged until it paused).
  */
 import assert from 'node:assert/strict';
 import { EventEmitter } from 'node:events';
@@ -42,5 +45,44 @@ describe('XEP-0198 inbound counter (patched @xmpp/stream-management)', () => {
     assert.equal(sm.enabled, true);
     assert.equal(sm.inbound, 2, 'both stanzas after <enabled/> are counted');
     entity.emit('disconnect'); // clears the library's ack timers
+  });
+
+  it('asks for an acknowledgement after 10 stanzas in a steady flow, not only when it pauses', async () => {
+    const entity = Object.assign(new EventEmitter(), {
+      sent: [] as string[],
+      async send(el: { toString(): string }) {
+        this.sent.push(el.toString());
+      },
+      hook() {},
+    });
+    let filter: ((ctx: { stanza: unknown }, next: () => unknown) => unknown) | undefined;
+    let feature: ((ctx: unknown, next: () => Promise<void>) => Promise<void>) | undefined;
+    const sm = streamManagement({
+      entity,
+      middleware: { use: () => {}, filter: (fn: typeof filter) => (filter = fn) },
+      streamFeatures: { use: (_name: string, _ns: string, fn: typeof feature) => (feature = fn) },
+    });
+    const negotiation = feature!({ entity }, async () => {});
+    await new Promise((r) => setImmediate(r));
+    entity.emit('nonza', xml('enabled', { xmlns: NS, id: 'sm-2', resume: 'true' }));
+    await negotiation;
+    assert.equal(sm.enabled, true);
+    const requests = () => entity.sent.filter((s) => s.startsWith('<r ')).length;
+    const turn = () => new Promise((r) => setTimeout(r, 0)); // one timer phase: a capped request is due
+    const send = (i: number) => filter!({ stanza: xml('message', { to: 'b@localhost', id: `m${i}` }, xml('body', {}, String(i))) }, () => undefined);
+    for (let i = 1; i <= 9; i++) send(i);
+    await turn();
+    assert.equal(requests(), 0, '9 stanzas: the request still waits for a pause (debounced)');
+    send(10);
+    await turn();
+    assert.equal(requests(), 1, 'the 10th stanza brings a request at once');
+    for (let i = 11; i <= 19; i++) send(i);
+    await turn();
+    assert.equal(requests(), 1, 'the count starts again after a request');
+    send(20);
+    await turn();
+    assert.equal(requests(), 2);
+    assert.equal(sm.outbound_q.length, 20, 'every stanza is kept until the server acknowledges it');
+    entity.emit('disconnect');
   });
 });
