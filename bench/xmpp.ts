@@ -1,7 +1,9 @@
 /**
  * Message round trips over a real, loopback Prosody (test/support/prosody.ts), figures 3, 4, 6:
  *  - raw @xmpp/client, default socket options (Nagle on) and with TCP_NODELAY (the best raw setup)
- *  - Padlock's AccountSession (src/core/account.ts) in plaintext
+ *  - Padlock's AccountSession (src/core/account.ts) in plaintext, between accounts that are not
+ *    on each other's rosters (no receipts: XEP-0184 §8), and between mutual contacts, as users
+ *    chat: each message then asks for a receipt and the receiver sends one (four stanzas)
  *  - two AccountSessions with OtrLayers inside a private conversation
  *  - 1,000 messages in a burst into a private conversation (all delivered, in order)
  *
@@ -17,6 +19,7 @@ import { HistoryStore } from '../src/core/history';
 import { nullLogger } from '../src/core/log';
 import { OtrLayer } from '../src/core/otr/layer';
 import { MemoryKeyStore, MemoryTagStore, MemoryTrustStore } from '../src/core/otr/stores';
+import { befriend } from '../test/support/demoBot';
 import { startProsody, stopAll, type ProsodyServer } from '../test/support/prosody';
 import { client } from '@xmpp/client';
 import { xml, type ScriptClient, type XmlElement } from '../test/support/xmppClient';
@@ -57,7 +60,7 @@ function cpuMark(): () => void {
 }
 
 const users: Record<string, string> = {};
-for (const u of ['r1', 'r2', 'n1', 'n2', 'p1', 'p2', 'o1', 'o2']) users[u] = `${u}-pw`;
+for (const u of ['r1', 'r2', 'n1', 'n2', 'p1', 'p2', 'o1', 'o2', 'c1', 'c2']) users[u] = `${u}-pw`;
 
 /**
  * A raw @xmpp/client session as an application would write it: `client()`, `start()`, initial
@@ -202,7 +205,7 @@ async function main() {
   serverPid = server.pid;
   const result: Record<string, unknown> = {};
   try {
-    // BENCH_XMPP_ONLY: a comma-separated subset of nodelay, nagle, plain, otr (e.g.
+    // BENCH_XMPP_ONLY: a comma-separated subset of nodelay, nagle, plain, contacts, otr (e.g.
     // "nodelay,plain": the plaintext ratio to the best raw setup, without the rest).
     const onlyEnv = process.env.BENCH_XMPP_ONLY;
     const only = onlyEnv ? new Set(onlyEnv.split(',').map((s) => s.trim())) : undefined;
@@ -221,6 +224,20 @@ async function main() {
     const [p1, p2] = await padlockPair(server, dir, 'p1', 'p2', false);
     result.padlockPlain = stats(await padlockRtt(p1, p2, N, false));
     await Promise.all([p1.s.dispose(), p2.s.dispose()]);
+    }
+    if (want('contacts')) {
+    log(`Padlock AccountSession, plaintext between mutual contacts, receipts both ways (${N})`);
+    await befriend(server, { user: 'c1', password: users.c1! }, { user: 'c2', password: users.c2! });
+    const [c1, c2] = await padlockPair(server, dir, 'c1', 'c2', false);
+    let delivered = 0;
+    const d = c1.s.on('messageStatus', ({ status }) => {
+      if (status === 'delivered') delivered++;
+    });
+    result.padlockContacts = { ...stats(await padlockRtt(c1, c2, N, false)), delivered };
+    d.dispose();
+    // The row is only what it says if receipts really went both ways.
+    if (delivered < N) throw new Error(`only ${delivered}/${N + 10} messages were marked delivered: no receipts?`);
+    await Promise.all([c1.s.dispose(), c2.s.dispose()]);
     }
     if (want('otr')) {
 
