@@ -15,6 +15,7 @@
 // process a part starts (Prosody, code-server, Chromium) is stopped by PID by test/support.
 import * as esbuild from 'esbuild';
 import { spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir, totalmem } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -34,6 +35,29 @@ const say = (m) => process.stderr.write(`[bench] ${m}\n`);
 
 const tmp = mkdtempSync(join(tmpdir(), 'padlock-bench-'));
 const results = {};
+
+/**
+ * How fast this machine is right now: a fixed CPU workload (SHA-256 over 64 MB and a pure-JS
+ * loop), the median of 5, at the start and at the end of the run. The machine is a shared VM:
+ * the same code has measured up to 2x apart on different days, so absolute figures are read
+ * beside this row (a slow run shows here as well as in the targets).
+ */
+function speedReference() {
+  const buf = Buffer.alloc(1 << 20, 7);
+  const once = () => {
+    const t = performance.now();
+    const h = createHash('sha256');
+    for (let i = 0; i < 64; i++) h.update(buf);
+    h.digest();
+    let x = 0;
+    for (let i = 0; i < 2e7; i++) x = (x * 31 + i) | 0;
+    if (x === 42) console.log(''); // keeps the loop from being optimised away
+    return performance.now() - t;
+  };
+  const runs = Array.from({ length: 5 }, once).sort((a, b) => a - b);
+  return runs[2];
+}
+results.speed = [speedReference()];
 const failures = [];
 
 try {
@@ -94,6 +118,7 @@ try {
   rmSync(tmp, { recursive: true, force: true });
 }
 
+results.speed.push(speedReference());
 const table = makeTable(results);
 const totalS = ((Date.now() - started) / 1000).toFixed(0);
 console.log(table);
@@ -144,6 +169,7 @@ function makeTable(r) {
   };
   const kb = (b) => b / 1024;
 
+  if (r.speed) row(`machine speed reference: a fixed CPU workload at the start / end of the run (ms, median of 5; lower is faster; compare runs by it)`, r.speed[0], r.speed[1], '', undefined);
   if (r.activation) {
     const a = r.activation;
     row(`activation in code-server: code loading + activate() to resolved (ms, median of ${a.padlock.length} loads; baseline: empty extension)`, median(a.padlock), median(a.empty), '< 25 ms', median(a.padlock) < 25);
