@@ -15,7 +15,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Page } from 'playwright-core';
-import { runCommand } from '../support/browser';
+import { recordToasts, runCommand, toastsSoFar } from '../support/browser';
 import { repoRoot } from '../support/codeServer';
 import { startProsody, type ProsodyServer } from '../support/prosody';
 import { openWorkbench, type Workbench } from '../support/workbench';
@@ -30,7 +30,7 @@ let wb: Workbench | undefined;
 let page: Page;
 
 /** Toast texts seen since the observer was installed (a progress notification may last only ms). */
-const toasts = (): Promise<string[]> => page.evaluate(() => (window as unknown as { __toasts: string[] }).__toasts.slice());
+const toasts = (): Promise<string[]> => toastsSoFar(page);
 
 async function waitToast(re: RegExp, from = 0, timeoutMs = 20_000): Promise<string> {
   const deadline = Date.now() + timeoutMs;
@@ -65,22 +65,7 @@ describe('Generate Private Key (code-server UI)', { timeout: 180_000 }, () => {
     server = await startProsody({ users: USERS });
     wb = await openWorkbench({ name: 'keygen', server, accounts: { alice: USERS.alice } });
     ({ page } = wb);
-    await page.evaluate(() => {
-      const w = window as unknown as { __toasts: string[] };
-      w.__toasts = [];
-      // One entry per toast that appears (the same text twice is two notifications).
-      const seen = new WeakSet<Element>();
-      const scan = () => {
-        for (const el of document.querySelectorAll('.notification-toast')) {
-          const text = (el as HTMLElement).innerText.trim();
-          if (text && !seen.has(el)) {
-            seen.add(el);
-            w.__toasts.push(text);
-          }
-        }
-      };
-      new MutationObserver(scan).observe(document.body, { subtree: true, childList: true, characterData: true });
-    });
+    await recordToasts(page);
   });
 
   after(async () => {

@@ -20,7 +20,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, statSync } from 'node
 import { dirname, join } from 'node:path';
 import { after, afterEach, before, describe, it } from 'node:test';
 import type { FrameLocator, Locator, Page } from 'playwright-core';
-import { openPalette } from '../support/browser';
+import { openPalette, recordToasts, toastsSoFar } from '../support/browser';
 import { befriend } from '../support/demoBot';
 import { startProsody, type ProsodyServer } from '../support/prosody';
 import { connectClient, xml, type ScriptClient, type XmlElement } from '../support/xmppClient';
@@ -171,7 +171,7 @@ const uiState = (): Promise<string> =>
   });
 
 /** Toast texts seen since the observer was installed (a progress notification may last only ms). */
-const toasts = (): Promise<string[]> => page.evaluate(() => (window as unknown as { __toasts: string[] }).__toasts.slice());
+const toasts = (): Promise<string[]> => toastsSoFar(page);
 
 async function waitToast(re: RegExp, from: number, timeoutMs = 30_000): Promise<string> {
   const deadline = Date.now() + timeoutMs;
@@ -207,21 +207,7 @@ describe('palette commands, keyboard only (code-server UI)', { timeout: 240_000 
     wb = await openWorkbench({ name: 'kbd', server, accounts: { alice: USERS.alice } });
     ({ page, tree } = wb);
     await tree.locator(`.row-account[title^="${ME} "] .conn-online`).waitFor({ state: 'visible', timeout: 30_000 });
-    await page.evaluate(() => {
-      const w = window as unknown as { __toasts: string[] };
-      w.__toasts = [];
-      const seen = new WeakSet<Element>();
-      const scan = () => {
-        for (const el of document.querySelectorAll('.notification-toast')) {
-          const text = (el as HTMLElement).innerText.trim();
-          if (text && !seen.has(el)) {
-            seen.add(el);
-            w.__toasts.push(text);
-          }
-        }
-      };
-      new MutationObserver(scan).observe(document.body, { subtree: true, childList: true, characterData: true });
-    });
+    await recordToasts(page);
   });
 
   // A failed step may leave a picker or a dialog open; the next test starts from the workbench.

@@ -177,3 +177,29 @@ export async function setColorTheme(page: Page, label: string, kind: 'vs' | 'vs-
   await page.locator('.quick-input-widget').waitFor({ state: 'hidden', timeout: timeoutMs });
   await page.locator(`.monaco-workbench.${kind}`).waitFor({ state: 'attached', timeout: timeoutMs });
 }
+
+/**
+ * Records the text of every notification toast that appears in `page` from now on, in
+ * `window.__toasts` (one entry per toast: the same text twice is two notifications); read it
+ * with `toastsSoFar`.
+ */
+export async function recordToasts(page: Page): Promise<void> {
+  await page.evaluate(() => {
+    const w = window as unknown as { __toasts: string[] };
+    w.__toasts = [];
+    const seen = new WeakSet<Element>();
+    const scan = () => {
+      for (const el of document.querySelectorAll('.notification-toast')) {
+        const text = (el as HTMLElement).innerText.trim();
+        if (text && !seen.has(el)) {
+          seen.add(el);
+          w.__toasts.push(text);
+        }
+      }
+    };
+    new MutationObserver(scan).observe(document.body, { subtree: true, childList: true, characterData: true });
+  });
+}
+
+/** The toasts `recordToasts` has seen so far. */
+export const toastsSoFar = (page: Page): Promise<string[]> => page.evaluate(() => (window as unknown as { __toasts: string[] }).__toasts.slice());
