@@ -90,7 +90,7 @@ function fakeHost(kind: 'chat' | 'contacts'): string {
   B.firstPaint = new Promise((resolve) => {
     const done = () => B.afterFrame().then(resolve);
     const check = () => {
-      if (B.kind === 'chat' ? document.body.classList.contains('loaded') : !!document.querySelector('.tree [role=treeitem]')) {
+      if (B.kind === 'chat' ? document.body.classList.contains('shown') : !!document.querySelector('.tree [role=treeitem]')) {
         obs.disconnect();
         B.rendered = performance.now();
         done();

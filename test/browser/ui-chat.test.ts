@@ -76,6 +76,10 @@ describe('1:1 chat (code-server UI)', { timeout: 120_000 }, () => {
 
   it('Enter sends exactly the typed text, the reply appears, and the message is marked delivered', async () => {
     const chat = await openChat('Bob', 'bob@localhost');
+    // The toolkit loads after the first paint (webview/shared/lateToolkit.ts); by `loaded` the
+    // padlock and Send are real toolkit buttons (focusable), not the look-alike placeholders.
+    assert.equal(await chat.locator('vscode-button:not(:defined)').count(), 0, 'every toolkit button is upgraded');
+    assert.equal(await chat.locator('vscode-button#padlock:defined').count(), 1);
     const text = `Hello Bob <b>&amp;</b> "quotes" ünïcödé ${Date.now()}`;
     const input = chat.locator('textarea.composer-input');
     await input.click();

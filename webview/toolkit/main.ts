@@ -1,6 +1,6 @@
 /**
- * out/webview/toolkit.js: the @vscode/webview-ui-toolkit components the contact tree uses,
- * registered on their own, after the tree's first paint (webview/shared/lateToolkit.ts).
+ * out/webview/toolkit.js: the @vscode/webview-ui-toolkit components the contact tree and the
+ * chat use, registered on their own, after their first paint (webview/shared/lateToolkit.ts).
  *
  * Evaluating the toolkit (FAST's element definitions, design tokens, the theme observer) was
  * most of the contacts bundle's ~30-40 ms start (docs/benchmarks.md, "Contact tree first
