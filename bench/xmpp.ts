@@ -210,40 +210,56 @@ async function main() {
     const onlyEnv = process.env.BENCH_XMPP_ONLY;
     const only = onlyEnv ? new Set(onlyEnv.split(',').map((s) => s.trim())) : undefined;
     const want = (part: string) => !only || only.has(part);
-    if (want('nodelay')) {
-    log(`raw @xmpp/client, TCP_NODELAY (${N} round trips)`);
-    result.rawNoDelay = stats(await rawRtt(server, true, N));
-    }
     if (want('nagle')) {
     log(`raw @xmpp/client, default socket (${N} round trips, ~45 ms each with Nagle)`);
     result.rawDefault = stats(await rawRtt(server, false, N));
     }
-    if (want('plain')) {
-
-    log(`Padlock AccountSession, plaintext (${N})`);
-    const [p1, p2] = await padlockPair(server, dir, 'p1', 'p2', false);
-    result.padlockPlain = stats(await padlockRtt(p1, p2, N, false));
-    await Promise.all([p1.s.dispose(), p2.s.dispose()]);
-    }
+    // The pairs compared with each other run interleaved, in BLOCKS blocks of N / BLOCKS round
+    // trips each (raw, plaintext, contacts, private, raw, ...), so that a slower minute of this
+    // shared machine falls on all of them alike instead of on whichever ran then.
+    const BLOCKS = Math.max(1, Number(process.env.BENCH_XMPP_BLOCKS ?? 5));
+    const per = Math.ceil(N / BLOCKS);
+    const acc: Record<string, { xs: number[]; client: number[]; server: number[] }> = {};
+    const add = (key: string, xs: number[]) => {
+      const a = (acc[key] ??= { xs: [], client: [], server: [] });
+      a.xs.push(...xs);
+      a.client.push(cpuPerTrip.clientCpuMs!);
+      a.server.push(cpuPerTrip.serverCpuMs!);
+    };
+    const summary = (key: string) => {
+      const a = acc[key]!;
+      const mean = (v: number[]) => v.reduce((x, y) => x + y, 0) / v.length;
+      cpuPerTrip = { clientCpuMs: mean(a.client), serverCpuMs: mean(a.server) };
+      return stats(a.xs);
+    };
+    const plain = want('plain') ? await padlockPair(server, dir, 'p1', 'p2', false) : undefined;
+    let contacts: [Side, Side] | undefined;
     if (want('contacts')) {
-    log(`Padlock AccountSession, plaintext between mutual contacts, receipts both ways (${N})`);
-    await befriend(server, { user: 'c1', password: users.c1! }, { user: 'c2', password: users.c2! });
-    const [c1, c2] = await padlockPair(server, dir, 'c1', 'c2', false);
+      await befriend(server, { user: 'c1', password: users.c1! }, { user: 'c2', password: users.c2! });
+      contacts = await padlockPair(server, dir, 'c1', 'c2', false);
+    }
+    const priv = want('otr') ? await padlockPair(server, dir, 'o1', 'o2', true) : undefined;
     let delivered = 0;
-    const d = c1.s.on('messageStatus', ({ status }) => {
+    const d = contacts?.[0].s.on('messageStatus', ({ status }) => {
       if (status === 'delivered') delivered++;
     });
-    result.padlockContacts = { ...stats(await padlockRtt(c1, c2, N, false)), delivered };
-    d.dispose();
-    // The row is only what it says if receipts really went both ways.
-    if (delivered < N) throw new Error(`only ${delivered}/${N + 10} messages were marked delivered: no receipts?`);
-    await Promise.all([c1.s.dispose(), c2.s.dispose()]);
+    for (let b = 0; b < BLOCKS; b++) {
+      log(`block ${b + 1}/${BLOCKS}: ${per} round trips each of raw TCP_NODELAY, Padlock plaintext, between contacts, private`);
+      if (want('nodelay')) add('rawNoDelay', await rawRtt(server, true, per));
+      if (plain) add('padlockPlain', await padlockRtt(plain[0], plain[1], per, false));
+      if (contacts) add('padlockContacts', await padlockRtt(contacts[0], contacts[1], per, false));
+      if (priv) add('padlockOtr', await padlockRtt(priv[0], priv[1], per, true));
     }
-    if (want('otr')) {
-
-    log(`Padlock AccountSession + OtrLayer, private conversation (${N})`);
-    const [o1, o2] = await padlockPair(server, dir, 'o1', 'o2', true);
-    result.padlockOtr = stats(await padlockRtt(o1, o2, N, true));
+    d?.dispose();
+    for (const key of ['rawNoDelay', 'padlockPlain', 'padlockContacts', 'padlockOtr']) if (acc[key]) result[key] = summary(key);
+    if (contacts) {
+      result.padlockContacts = { ...(result.padlockContacts as object), delivered };
+      // The row is only what it says if receipts really went both ways.
+      if (delivered < per * BLOCKS) throw new Error(`only ${delivered}/${(per + 10) * BLOCKS} messages were marked delivered: no receipts?`);
+    }
+    for (const pair of [plain, contacts]) if (pair) await Promise.all([pair[0].s.dispose(), pair[1].s.dispose()]);
+    if (priv) {
+    const [o1, o2] = priv;
     log(`burst of ${BURST} into the private conversation`);
     const bursts = [];
     // BENCH_XMPP_BURSTS=0 leaves the bursts out (a profile of the round trips alone).
