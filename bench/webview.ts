@@ -169,6 +169,13 @@ async function profile(page: import('playwright-core').Page, origin: string, dir
 async function main() {
   const server = http.createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://x');
+    if (url.pathname === '/blank.html') {
+      // The floor under "navigation → first script": a page with nothing but one inline script,
+      // served and navigated to the same way (about:blank, then this origin).
+      res.writeHead(200, { 'content-type': 'text/html' });
+      res.end('<!DOCTYPE html><html><head><meta charset="UTF-8"></head><body><script>window.__scriptStart = performance.now();</script></body></html>');
+      return;
+    }
     if (url.pathname === '/chat.html' || url.pathname === '/contacts.html') {
       res.writeHead(200, { 'content-type': 'text/html' });
       res.end(page(url.pathname === '/chat.html' ? 'chat' : 'contacts', `http://${req.headers.host}`));
@@ -198,8 +205,12 @@ async function main() {
   });
   const chat: Array<Record<string, number>> = [];
   const contacts: Array<Record<string, number>> = [];
+  const blank: number[] = [];
   try {
     for (let run = 0; run < RUNS; run++) {
+      await browser.page.goto('about:blank');
+      await browser.page.goto(`${origin}/blank.html`);
+      blank.push(await browser.page.evaluate(() => (window as unknown as { __scriptStart: number }).__scriptStart));
       await browser.page.goto(`${origin}/chat.html`);
       chat.push(
         await browser.page.evaluate(async () => {
@@ -289,7 +300,7 @@ async function main() {
     await browser.close();
     server.close();
   }
-  const result = { chat, contacts, errors: [...new Set(errors)].slice(0, 10) };
+  const result = { chat, contacts, blank, errors: [...new Set(errors)].slice(0, 10) };
   if (process.env.BENCH_OUT) writeFileSync(process.env.BENCH_OUT, JSON.stringify(result, null, 2));
   else console.log(JSON.stringify(result, null, 2));
 }
