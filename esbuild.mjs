@@ -53,8 +53,8 @@ const targets = [
       verify: join(root, 'webview/verify/main.ts'),
       security: join(root, 'webview/security/main.ts'),
       room: join(root, 'webview/room/main.ts'),
-      // The toolkit's components for the contact tree, loaded after its first paint
-      // (webview/shared/lateToolkit.ts).
+      // The toolkit's components for the contact tree and the chat, loaded after their first
+      // paint (webview/shared/lateToolkit.ts).
       toolkit: join(root, 'webview/toolkit/main.ts'),
     },
     outdir: join(root, 'out/webview'),

@@ -9,7 +9,7 @@
 // The toolkit (the padlock's and Send's buttons) is a bundle of its own, loaded after the first
 // paint of the conversation: its evaluation was ~20 ms of this bundle's start (lateToolkit.ts,
 // docs/benchmarks.md). Until then a <vscode-button> is styled to look the same (common.css).
-import { loadToolkit } from '../shared/lateToolkit';
+import { loadToolkit, loadToolkitAfterPaint } from '../shared/lateToolkit';
 import {
   CHAT_PAGE,
   type ChatNotifications,
@@ -833,17 +833,11 @@ function start(): void {
       // `loaded`: and its buttons are upgraded too (what the tests wait for before pressing keys).
       void restoreScroll().finally(() => {
         document.body.classList.add('shown');
-        requestAnimationFrame(() =>
-          setTimeout(() => {
-            void loadToolkit()
-              .catch((e: Error) => console.warn(e.message))
-              .finally(() => document.body.classList.add('loaded'));
-          }, 0),
-        );
+        void loadToolkitAfterPaint().then(() => document.body.classList.add('loaded'));
       });
     },
     (err: Error) => {
-      void loadToolkit().catch((e: Error) => console.warn(e.message));
+      void loadToolkit();
       replaceChildren(
         connectionBar,
         icon('error'),

@@ -798,10 +798,10 @@ function start(): void {
       errorBar.hidden = true;
       current = state;
       render();
-      loadToolkitAfterPaint();
+      void loadToolkitAfterPaint();
     },
     (err: Error) => {
-      void loadToolkit().catch((e: Error) => console.warn(e.message));
+      void loadToolkit();
       // The host did not answer the handshake: say so and offer a retry instead of an empty view.
       replaceChildren(
         errorBar,

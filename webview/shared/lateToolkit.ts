@@ -11,14 +11,18 @@
  * contacts is only ever text (webview/shared/dom.ts) and cannot reach it.
  *
  * Until the toolkit is there (tens of ms after the first paint), a `<vscode-button>` is an
- * unknown element styled to look the same (media/contacts.css) and not yet focusable.
+ * unknown element styled to look the same (media/common.css) and not yet focusable.
  */
 const self = document.currentScript as HTMLScriptElement | null;
 const nonce = self?.nonce;
 const src = self?.src ? new URL('toolkit.js', self.src).href : undefined;
 let loading: Promise<void> | undefined;
 
-/** Loads the toolkit once (later calls get the same promise). Resolves when its components are defined. */
+/**
+ * Loads the toolkit once (later calls get the same promise). Settles when its components are
+ * defined, or when the script could not load: that is said on the console and the buttons stay
+ * the look-alike placeholders, clickable but not focusable (never an error for the page).
+ */
 export function loadToolkit(): Promise<void> {
   if (loading) return loading;
   loading = new Promise<void>((resolve, reject) => {
@@ -29,12 +33,12 @@ export function loadToolkit(): Promise<void> {
     script.addEventListener('load', () => resolve());
     script.addEventListener('error', () => reject(new Error(`toolkit: ${src} did not load`)));
     document.head.appendChild(script);
-  });
+  }).catch((e: Error) => console.warn(e.message));
   return loading;
 }
 
-/** Loads the toolkit right after the next painted frame (a task after its requestAnimationFrame). */
-export function loadToolkitAfterPaint(): void {
-  if (loading) return;
-  requestAnimationFrame(() => setTimeout(() => void loadToolkit().catch((e: Error) => console.warn(e.message)), 0));
+/** Loads the toolkit right after the next painted frame (a task after its requestAnimationFrame); settles as loadToolkit's. */
+export function loadToolkitAfterPaint(): Promise<void> {
+  if (loading) return loading;
+  return new Promise<void>((resolve) => requestAnimationFrame(() => setTimeout(() => void loadToolkit().then(resolve), 0)));
 }

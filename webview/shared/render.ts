@@ -227,10 +227,6 @@ export const CONNECTION_ICON: Record<ConnectionState, string> = {
   signedOut: 'debug-disconnect',
 };
 
-export function plural(n: number, one: string, many = `${one}s`): string {
-  return `${n} ${n === 1 ? one : many}`;
-}
-
 // ---------------------------------------------------------------------------------------------
 // Time. Local time zone and the user's locale (undefined = the webview's navigator language).
 
