@@ -6,10 +6,10 @@
 //   node esbuild.mjs --production  minified host + webviews, no sourcemaps, no tests
 //   node esbuild.mjs --watch       rebuild on change
 import * as esbuild from 'esbuild';
-import { cpSync, mkdirSync, readdirSync, existsSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, existsSync, rmSync, writeFileSync } from 'node:fs';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { codiconCssFor } from './scripts/codicons.mjs';
+import { codiconsFor } from './scripts/codicons.mjs';
 
 const root = dirname(fileURLToPath(import.meta.url));
 const production = process.argv.includes('--production');
@@ -83,17 +83,19 @@ if (!production) {
   }
 }
 
-function copyStatic() {
+async function copyStatic() {
   // Codicons for the webviews; served from out/ through localResourceRoots. The stylesheet only
-  // has the glyph classes our code names (scripts/codicons.mjs): each page inlines it.
+  // has the glyph classes our code names, the font only their glyphs (scripts/codicons.mjs):
+  // each page inlines the stylesheet and fetches the font when it first draws a glyph.
   const dst = join(root, 'out/codicons');
   mkdirSync(dst, { recursive: true });
-  cpSync(join(root, 'node_modules/@vscode/codicons/dist/codicon.ttf'), join(dst, 'codicon.ttf'));
-  writeFileSync(join(dst, 'codicon.css'), codiconCssFor(root));
+  const { css, ttf } = await codiconsFor(root);
+  writeFileSync(join(dst, 'codicon.ttf'), ttf);
+  writeFileSync(join(dst, 'codicon.css'), css);
 }
 
 if (!watch) rmSync(join(root, 'out'), { recursive: true, force: true });
-copyStatic();
+await copyStatic();
 const contexts = await Promise.all(targets.map((t) => esbuild.context(t)));
 if (watch) {
   await Promise.all(contexts.map((c) => c.watch()));
