@@ -75,9 +75,16 @@ export function webviewShell({ name, title, nonce, cspSource, uri, language, l10
   ].join('; ');
   const esc = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
   const inlined = css ? SHEETS(name).map((p) => inlineSheet(p, css, uri)) : [];
+  // The codicon font, fetched while the page parses: without this Chromium asks for it only when
+  // the first rows' style is computed, so the first paint draws their icons blank (the face is
+  // `font-display: block`) and a second style and layout of the page follows when it arrives.
+  // Same URL and CORS mode (`crossorigin`: fonts are fetched anonymous-CORS) as the @font-face,
+  // so the face reuses this response; font-src allows it as before.
+  const font = inlined[0] && /url\("([^"]+\.ttf(?:\?[^"]*)?)"\)/.exec(inlined[0])?.[1];
+  const preload = font ? `<link rel="preload" href="${esc(font)}" as="font" type="font/ttf" crossorigin>\n` : '';
   const styles =
     css && inlined.every((t) => t !== undefined)
-      ? inlined.map((t) => `<style nonce="${nonce}">${t}</style>`).join('\n')
+      ? preload + inlined.map((t) => `<style nonce="${nonce}">${t}</style>`).join('\n')
       : SHEETS(name)
           .map((p) => `<link rel="stylesheet" href="${uri(...p)}" nonce="${nonce}">`)
           .join('\n');
