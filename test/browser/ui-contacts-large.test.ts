@@ -64,11 +64,16 @@ describe('contact tree with 2,000 contacts in 50 groups (Chromium, fake host, id
     assert.deepEqual(blank, [], 'codicons without a glyph');
     // Its font is a subset too, made by hb-subset at build time: Chromium's font sanitizer (OTS)
     // accepts it, or every icon would be blank. (Which glyphs it has: test/unit/codicons.test.ts.)
-    const faces = await w.page.evaluate(async () => {
+    // The page preloads it (webviewShell): the face must reuse that response, not fetch it again.
+    const { faces, fetches } = await w.page.evaluate(async () => {
       await document.fonts.ready;
-      return [...document.fonts].filter((f) => f.family.replace(/"/g, '') === 'codicon').map((f) => f.status);
+      return {
+        faces: [...document.fonts].filter((f) => f.family.replace(/"/g, '') === 'codicon').map((f) => f.status),
+        fetches: performance.getEntriesByType('resource').filter((r) => r.name.includes('/codicon.ttf')).length,
+      };
     });
     assert.deepEqual(faces, ['loaded'], 'the codicon font face');
+    assert.equal(fetches, 1, 'the codicon font is fetched once');
     // Row 3 is the first contact of the first group: it knows its group has 40 members.
     const third = items().nth(2);
     assert.equal(await third.getAttribute('aria-level'), '3');

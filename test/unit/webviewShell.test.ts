@@ -17,9 +17,9 @@ const base = { title: 'T', nonce: 'N0nce', cspSource: 'https://res.example', uri
 const read = (...p: string[]) => files[p.join('/')];
 
 describe('webviewShell: inlined stylesheets', () => {
-  it('inlines the three stylesheets as <style nonce>, in order, with no <link>', () => {
+  it('inlines the three stylesheets as <style nonce>, in order, with no <link> but the font preload', () => {
     const html = webviewShell({ ...base, name: 'contacts', css: read });
-    assert.doesNotMatch(html, /<link /);
+    assert.doesNotMatch(html, /<link (?!rel="preload")/);
     const styles = [...html.matchAll(/<style nonce="N0nce">([\s\S]*?)<\/style>/g)].map((m) => m[1]);
     assert.equal(styles.length, 3);
     assert.match(styles[0], /url\("https:\/\/res\.example\/ext\/out\/codicons\/codicon\.ttf\?abc"\)/, 'font URL resolved like the <link> did');
@@ -49,6 +49,17 @@ describe('webviewShell: inlined stylesheets', () => {
     }
   });
 
+  it('preloads the codicon font from the same URL as its @font-face, as a CORS font fetch (so the face reuses it)', () => {
+    const html = webviewShell({ ...base, name: 'contacts', css: read });
+    const links = [...html.matchAll(/<link [^>]*>/g)].map((m) => m[0]);
+    assert.deepEqual(links, ['<link rel="preload" href="https://res.example/ext/out/codicons/codicon.ttf?abc" as="font" type="font/ttf" crossorigin>']);
+    const face = /url\("([^"]+)"\)/.exec(html)![1];
+    assert.equal(/href="([^"]+)"/.exec(links[0]!)![1], face);
+    assert.ok(html.indexOf('rel="preload"') < html.indexOf('<style'), 'before the stylesheets, in <head>');
+    // The preload is checked against font-src like the face: the CSP allows the extension's files only.
+    assert.match(/content="([^"]+)"/.exec(html)![1]!, /font-src https:\/\/res\.example;/);
+  });
+
   it('nothing in a stylesheet can close the <style> element early', () => {
     const html = webviewShell({ ...base, name: 'contacts', css: (...p) => (p.includes('contacts.css') ? '.a{} </style><script>x()</script>' : read(...p)) });
     assert.equal(html.match(/<\/style>/g)?.length, 3, 'only the three real ends');
@@ -60,7 +71,8 @@ describe('webviewShell: inlined stylesheets', () => {
     assert.ok(existsSync(join(root, 'out', 'codicons', 'codicon.css')), 'built by the test runner (node esbuild.mjs)');
     for (const name of ['contacts', 'chat', 'verify', 'security', 'room'] as const) {
       const html = webviewShell({ ...base, name, css: real });
-      assert.doesNotMatch(html, /<link /, name);
+      assert.doesNotMatch(html, /<link (?!rel="preload" href="https:\/\/res\.example\/ext\/out\/codicons\/codicon\.ttf\?[0-9a-f]{32}" as="font")/, name);
+      assert.match(html, /<link rel="preload"/, name);
       assert.doesNotMatch(html, /@import/, name);
       for (const m of html.matchAll(/url\((['"]?)([^'")]+)\1\)/g)) assert.match(m[2], /^(https:\/\/res\.example\/ext\/|data:)/, `${name}: ${m[2]}`);
     }
