@@ -6,7 +6,8 @@
 // its first paint, and the webviews use ~80 of them (docs/benchmarks.md, "Contact tree first
 // paint"). The font is cut to the same glyphs (subsetFont: harfbuzz's hb-subset, compiled to
 // wasm and shipped in the npm package, so the build needs nothing but `npm ci`): the full
-// codicon.ttf is ~126 KB that each page fetches and decodes when it first draws a glyph.
+// codicon.ttf is ~126 KB (the subset ~12 KB) that every page now preloads while it parses
+// (webviewShell), so that its first paint draws its icons rather than blanks.
 //
 // Which glyphs: every string literal in webview/ and src/ (TypeScript) that is a codicon name,
 // and every `codicon-NAME` in those files and in media/*.css. Icon names are always literals
