@@ -190,6 +190,14 @@ function makeTable(r) {
       // No raw baseline in this run (BENCH_XMPP_ONLY): no verdict on the ratio.
       row('  vs the best raw configuration (TCP_NODELAY): p50 (ms)', x.padlockPlain.p50, x.rawNoDelay?.p50, 'ratio < 1.1', Number.isFinite(best) ? x.padlockPlain.p50 / best < 1.1 : undefined);
       row('  vs TCP_NODELAY: p99 (ms)', x.padlockPlain.p99, x.rawNoDelay?.p99, '', undefined);
+      if (x.rawPadlockStanzas) {
+        // The same raw client sending what Padlock's messages carry: the first row is the cost of
+        // that content (mostly the server's), the second the cost of Padlock's own layer.
+        row('  raw TCP_NODELAY sending Padlock\'s stanzas (UUID id, <active/>, receipt <request/>) vs minimal ones: p50 (ms)', x.rawPadlockStanzas.p50, x.rawNoDelay?.p50, '', undefined);
+        row('  Padlock vs raw sending the same stanzas: p50 (ms)', x.padlockPlain.p50, x.rawPadlockStanzas.p50, '', undefined);
+        row('    CPU per round trip, this process: both clients (ms)', x.padlockPlain.clientCpuMs, x.rawPadlockStanzas.clientCpuMs, '', undefined);
+        row('    CPU per round trip, Prosody (ms)', x.padlockPlain.serverCpuMs, x.rawPadlockStanzas.serverCpuMs, '', undefined);
+      }
       row('  CPU per round trip, this process: both clients (ms; baseline: raw, TCP_NODELAY)', x.padlockPlain.clientCpuMs, x.rawNoDelay?.clientCpuMs, '', undefined);
       row('  CPU per round trip, Prosody (ms; baseline: raw, TCP_NODELAY)', x.padlockPlain.serverCpuMs, x.rawNoDelay?.serverCpuMs, '', undefined);
     }
