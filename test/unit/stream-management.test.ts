@@ -22,15 +22,20 @@ import streamManagement from '@xmpp/stream-management';
 
 const NS = 'urn:xmpp:sm:3';
 
+/** What the library needs of @xmpp/connection: events, send (recorded), hooks. */
+function fakeEntity() {
+  return Object.assign(new EventEmitter(), {
+    sent: [] as string[],
+    async send(el: { toString(): string }) {
+      this.sent.push(el.toString());
+    },
+    hook() {},
+  });
+}
+
 describe('XEP-0198 inbound counter (patched @xmpp/stream-management)', () => {
   it('counts every stanza that arrives right after <enabled/>, in the same tick', async () => {
-    const entity = Object.assign(new EventEmitter(), {
-      sent: [] as string[],
-      async send(el: { toString(): string }) {
-        this.sent.push(el.toString());
-      },
-      hook() {},
-    });
+    const entity = fakeEntity();
     const incoming: ((ctx: { stanza: unknown }, next: () => Promise<void>) => Promise<void>)[] = [];
     let feature: ((ctx: unknown, next: () => Promise<void>) => Promise<void>) | undefined;
     const sm = streamManagement({
@@ -58,13 +63,7 @@ describe('XEP-0198 inbound counter (patched @xmpp/stream-management)', () => {
   });
 
   it('asks for an acknowledgement after 10 stanzas in a steady flow, not only when it pauses', async () => {
-    const entity = Object.assign(new EventEmitter(), {
-      sent: [] as string[],
-      async send(el: { toString(): string }) {
-        this.sent.push(el.toString());
-      },
-      hook() {},
-    });
+    const entity = fakeEntity();
     let filter: ((ctx: { stanza: unknown }, next: () => unknown) => unknown) | undefined;
     let feature: ((ctx: unknown, next: () => Promise<void>) => Promise<void>) | undefined;
     const sm = streamManagement({
@@ -97,13 +96,7 @@ describe('XEP-0198 inbound counter (patched @xmpp/stream-management)', () => {
   });
 
   it('counts the iq results and requests that middleware ahead of it consumes', async () => {
-    const entity = Object.assign(new EventEmitter(), {
-      sent: [] as string[],
-      async send(el: { toString(): string }) {
-        this.sent.push(el.toString());
-      },
-      hook() {},
-    });
+    const entity = fakeEntity();
     type Mw = (ctx: { stanza: ReturnType<typeof xml> }, next: () => Promise<unknown>) => unknown;
     // Like @xmpp/client: the iq caller's middleware is registered first and resolves the
     // pending request without calling next(); stream management's comes after it.
