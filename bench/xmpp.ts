@@ -1,6 +1,8 @@
 /**
  * Message round trips over a real, loopback Prosody (test/support/prosody.ts), figures 3, 4, 6:
  *  - raw @xmpp/client, default socket options (Nagle on) and with TCP_NODELAY (the best raw setup)
+ *  - raw @xmpp/client (TCP_NODELAY) sending the stanzas Padlock sends (stanzas.ts chatMessage):
+ *    splits Padlock's difference from raw into what its messages carry and what its layer costs
  *  - Padlock's AccountSession (src/core/account.ts) in plaintext, between accounts that are not
  *    on each other's rosters (no receipts: XEP-0184 §8), and between mutual contacts, as users
  *    chat: each message then asks for a receipt and the receiver sends one (four stanzas)
@@ -21,6 +23,8 @@ import { OtrLayer } from '../src/core/otr/layer';
 import { MemoryKeyStore, MemoryTagStore, MemoryTrustStore } from '../src/core/otr/stores';
 import { befriend } from '../test/support/demoBot';
 import { startProsody, stopAll, type ProsodyServer } from '../test/support/prosody';
+import { randomUUID } from 'node:crypto';
+import { chatMessage } from '../src/core/stanzas';
 import { client } from '@xmpp/client';
 import { xml, type ScriptClient, type XmlElement } from '../test/support/xmppClient';
 
@@ -60,7 +64,7 @@ function cpuMark(): () => void {
 }
 
 const users: Record<string, string> = {};
-for (const u of ['r1', 'r2', 'n1', 'n2', 'p1', 'p2', 'o1', 'o2', 'c1', 'c2']) users[u] = `${u}-pw`;
+for (const u of ['r1', 'r2', 'n1', 'n2', 's1', 's2', 'p1', 'p2', 'o1', 'o2', 'c1', 'c2']) users[u] = `${u}-pw`;
 
 /**
  * A raw @xmpp/client session as an application would write it: `client()`, `start()`, initial
@@ -82,13 +86,22 @@ async function rawPair(server: ProsodyServer, a: string, b: string, nodelay: boo
   return [await rawClient(server, a, nodelay), await rawClient(server, b, nodelay)];
 }
 
-async function rawRtt(server: ProsodyServer, nodelay: boolean, n: number): Promise<number[]> {
-  const [a, b] = await rawPair(server, nodelay ? 'n1' : 'r1', nodelay ? 'n2' : 'r2', nodelay);
+/** What a raw application sends: a body and an id. */
+const minimal = (to: string, id: string, body: string): XmlElement => xml('message', { to, type: 'chat', id }, xml('body', {}, body));
+/**
+ * What Padlock sends for a message written by the user (AccountSession's queue: a UUID id, the
+ * XEP-0085 <active/> chat state and a XEP-0184 receipt request), from the same builder.
+ */
+const padlockStanza = (to: string, _id: string, body: string): XmlElement =>
+  chatMessage({ to, id: randomUUID(), body, receipt: true, chatState: 'active' }) as unknown as XmlElement;
+
+async function rawRtt(server: ProsodyServer, nodelay: boolean, n: number, stanza = minimal, users: [string, string] = nodelay ? ['n1', 'n2'] : ['r1', 'r2']): Promise<number[]> {
+  const [a, b] = await rawPair(server, users[0], users[1], nodelay);
   // B echoes every chat body back; A resolves the waiter of that body.
   b.xmpp.on('stanza', ((el: XmlElement) => {
     if (el.is('message') && el.attrs.type === 'chat') {
       const body = el.getChildText('body');
-      if (body !== null) void b.send(xml('message', { to: el.attrs.from, type: 'chat', id: `e${body}` }, xml('body', {}, body)));
+      if (body !== null) void b.send(stanza(el.attrs.from as string, `e${body}`, body));
     }
   }) as never);
   let waiting: { body: string; resolve: () => void } | undefined;
@@ -102,7 +115,7 @@ async function rawRtt(server: ProsodyServer, nodelay: boolean, n: number): Promi
     const t = performance.now();
     await new Promise<void>((resolve) => {
       waiting = { body, resolve };
-      void a.send(xml('message', { to: b.jid, type: 'chat', id: `q${i}` }, xml('body', {}, body)));
+      void a.send(stanza(b.jid, `q${i}`, body));
     });
     if (i >= 10) out.push(performance.now() - t); // first 10: warm-up
     if (i === 9) done = cpuMark();
@@ -205,7 +218,7 @@ async function main() {
   serverPid = server.pid;
   const result: Record<string, unknown> = {};
   try {
-    // BENCH_XMPP_ONLY: a comma-separated subset of nodelay, nagle, plain, contacts, otr (e.g.
+    // BENCH_XMPP_ONLY: a comma-separated subset of nodelay, nagle, same, plain, contacts, otr (e.g.
     // "nodelay,plain": the plaintext ratio to the best raw setup, without the rest).
     const onlyEnv = process.env.BENCH_XMPP_ONLY;
     const only = onlyEnv ? new Set(onlyEnv.split(',').map((s) => s.trim())) : undefined;
@@ -244,14 +257,15 @@ async function main() {
       if (status === 'delivered') delivered++;
     });
     for (let b = 0; b < BLOCKS; b++) {
-      log(`block ${b + 1}/${BLOCKS}: ${per} round trips each of raw TCP_NODELAY, Padlock plaintext, between contacts, private`);
+      log(`block ${b + 1}/${BLOCKS}: ${per} round trips each of raw TCP_NODELAY, raw with Padlock's stanzas, Padlock plaintext, between contacts, private`);
       if (want('nodelay')) add('rawNoDelay', await rawRtt(server, true, per));
+      if (want('same')) add('rawPadlockStanzas', await rawRtt(server, true, per, padlockStanza, ['s1', 's2']));
       if (plain) add('padlockPlain', await padlockRtt(plain[0], plain[1], per, false));
       if (contacts) add('padlockContacts', await padlockRtt(contacts[0], contacts[1], per, false));
       if (priv) add('padlockOtr', await padlockRtt(priv[0], priv[1], per, true));
     }
     d?.dispose();
-    for (const key of ['rawNoDelay', 'padlockPlain', 'padlockContacts', 'padlockOtr']) if (acc[key]) result[key] = summary(key);
+    for (const key of ['rawNoDelay', 'rawPadlockStanzas', 'padlockPlain', 'padlockContacts', 'padlockOtr']) if (acc[key]) result[key] = summary(key);
     if (contacts) {
       result.padlockContacts = { ...(result.padlockContacts as object), delivered };
       // The row is only what it says if receipts really went both ways.

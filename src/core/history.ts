@@ -20,19 +20,24 @@ export class HistoryStore {
   /** Per file, the records waiting to be written together (see `write`). */
   private readonly batches = new Map<string, Batch>();
   private readonly batchMs: number;
+  private readonly maxBatchMs: number;
 
   /**
-   * `batchMs`: how long a record may wait for others to the same file before the write starts
-   * (default 15 ms). Every write is a hop through the thread pool; on a busy machine each hop
-   * costs a context switch right on the path of the message being sent or shown (bench/xmpp.ts:
-   * four per round trip). Batched, a conversation costs one write per window. `load`, `flush`,
-   * `clear` and `close` start a waiting batch at once, so readers never wait for the window.
+   * `batchMs`: how long a conversation must be quiet before its waiting records are written
+   * (default 15 ms); `maxBatchMs`: how long a record may wait at most while records keep coming
+   * (default 250 ms). Every write is a hop through the thread pool; on a busy machine each hop
+   * costs a context switch right on the path of the message being sent or shown (bench/xmpp.ts).
+   * A conversation in full flow (a quick exchange, a burst) thus costs one write per
+   * `maxBatchMs`, a message on its own one write 15 ms later. `load`, `flush`, `clear` and
+   * `close` start a waiting batch at once, so readers never wait for the window; a crash of
+   * the process loses at most the records of the window.
    */
   constructor(
     readonly dir: string,
-    opts: { batchMs?: number } = {},
+    opts: { batchMs?: number; maxBatchMs?: number } = {},
   ) {
     this.batchMs = opts.batchMs ?? DEFAULT_BATCH_MS;
+    this.maxBatchMs = Math.max(this.batchMs, opts.maxBatchMs ?? DEFAULT_MAX_BATCH_MS);
   }
 
   /** File names already computed: two SHA-256 per record showed in the round-trip profile. */
@@ -126,19 +131,36 @@ export class HistoryStore {
     const open = this.batches.get(file);
     if (open) {
       open.data.push(data);
+      open.touch();
       return open.done;
     }
     let start!: () => void;
     const gate = new Promise<void>((r) => (start = r));
-    // Not unref'd: a record waiting for its window must keep the process alive until written.
-    const timer = this.batchMs > 0 ? setTimeout(start, this.batchMs) : undefined;
-    if (!timer) start();
+    // The quiet period and the longest wait. A record that joins only notes the time; the
+    // quiet timer, when it fires, waits again for what is left of the period (no timer per
+    // record). Not unref'd: a record waiting for its window must keep the process alive.
+    const first = Date.now();
+    let last = first;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const go = () => {
+      clearTimeout(timer);
+      timer = undefined;
+      start();
+    };
+    const quietOver = () => {
+      const now = Date.now();
+      const due = Math.min(last + this.batchMs, first + this.maxBatchMs);
+      if (now >= due) go();
+      else timer = setTimeout(quietOver, due - now);
+    };
+    if (this.batchMs > 0) timer = setTimeout(quietOver, this.batchMs);
+    else start();
     const batch: Batch = {
       data: [data],
       done: Promise.resolve(),
-      start: () => {
-        clearTimeout(timer);
-        start();
+      start: go,
+      touch: () => {
+        last = Date.now();
       },
     };
     this.batches.set(file, batch);
@@ -204,10 +226,13 @@ interface Batch {
   done: Promise<void>;
   /** Start the write now instead of at the end of the window. */
   start(): void;
+  /** Another record joined: the quiet period starts again. */
+  touch(): void;
 }
 
-/** How long a record waits for others to the same file (see the constructor). */
+/** The quiet period and the longest wait of a waiting record (see the constructor). */
 const DEFAULT_BATCH_MS = 15;
+const DEFAULT_MAX_BATCH_MS = 250;
 
 /** Conversations whose history file stays open for appending (file descriptors are cheap, not free). */
 const MAX_OPEN_HANDLES = 32;

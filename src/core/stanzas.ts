@@ -31,8 +31,11 @@ export function chatMessage(opts: {
   if (opts.chatState) children.push(xml(opts.chatState, { xmlns: NS_CHATSTATES }));
   // XEP-0184 §5.1: request a receipt only with a body, and a message id is required for it.
   if (opts.receipt) children.push(xml('request', { xmlns: NS_RECEIPTS }));
-  // XEP-0359 origin-id: a stable id even if a server rewrites the stanza id.
-  children.push(xml('origin-id', { xmlns: NS_SID, id: opts.id }));
+  // No XEP-0359 <origin-id/>: it exists for services that rewrite a message's 'id' (MUC
+  // services before XEP-0045 1.31; our room messages carry one, muc.ts). A 1:1 message reaches
+  // the contact and both archives (XEP-0313 keeps the stanza) with our id, the id that XEP-0184
+  // receipts and RFC 6120 §8.3 errors echo. Each element costs the server work per message
+  // (Prosody clones the stanza for each archive): measured in docs/benchmarks.md.
   // Extra elements from a message layer, e.g. OTR's XEP-0364 hints.
   children.push(...(opts.extra ?? []));
   return xml('message', { type: 'chat', to: opts.to, id: opts.id }, ...children);

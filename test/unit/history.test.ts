@@ -211,8 +211,8 @@ describe('history: batched writes', () => {
     return new HistoryStore(dir, { batchMs });
   }
 
-  /** Counts FileHandle writes (each one a hop through the thread pool) while `fn` runs. */
-  async function countWrites(fn: () => Promise<void>): Promise<number> {
+  /** Watches FileHandle writes (each one a hop through the thread pool) until restored. */
+  async function watchWrites(): Promise<{ count: () => number; restore: () => void }> {
     const probe = await fsp.open(path.join(tmpdir(), `padlock-probe-${process.pid}`), 'w');
     const proto = Object.getPrototypeOf(probe) as { write: (...a: unknown[]) => Promise<unknown> };
     await probe.close();
@@ -223,12 +223,18 @@ describe('history: batched writes', () => {
       n++;
       return original.apply(this, a);
     };
+    return { count: () => n, restore: () => (proto.write = original) };
+  }
+
+  /** Counts FileHandle writes while `fn` runs. */
+  async function countWrites(fn: () => Promise<void>): Promise<number> {
+    const w = await watchWrites();
     try {
       await fn();
     } finally {
-      proto.write = original;
+      w.restore();
     }
-    return n;
+    return w.count();
   }
 
   it('records written within the window, across turns of the event loop, go out in one write, in order', { timeout: 10_000 }, async () => {
@@ -264,6 +270,50 @@ describe('history: batched writes', () => {
     await h.close();
     await w3;
     assert.match(readFileSync(h.fileFor(ACC, BOB), 'utf8'), /"id":"3"/);
+  });
+
+  it('a conversation in full flow is written when it pauses, or after maxBatchMs at the latest', { timeout: 10_000 }, async (t) => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'padlock-history-'));
+    dirs.push(dir);
+    const h = new HistoryStore(dir, { batchMs: 15, maxBatchMs: 100 });
+    await h.append(ACC, BOB, msg('0')); // opens the file, with real timers: not what is counted
+    t.mock.timers.enable({ apis: ['setTimeout', 'Date'] });
+    // Timers and the clock are mocked, I/O is not: a few turns let a write that was started reach write().
+    const settle = async () => {
+      for (let i = 0; i < 5; i++) await new Promise<void>((r) => setImmediate(r));
+    };
+    const w = await watchWrites();
+    const all: Promise<void>[] = [];
+    try {
+      // A record every 10 ms, from 0 to 80 ms: the 15 ms quiet period never ends.
+      for (let i = 1; i <= 9; i++) {
+        all.push(h.append(ACC, BOB, msg(String(i))));
+        t.mock.timers.tick(10);
+        await settle();
+      }
+      assert.equal(w.count(), 0, 'written while the conversation was still in full flow');
+      all.push(h.append(ACC, BOB, msg('10'))); // at 90 ms
+      t.mock.timers.tick(10); // 100 ms after the first record: the longest wait is over
+      await settle();
+      assert.equal(w.count(), 1, 'not written after the longest wait');
+      await Promise.all(all);
+      // A record on its own goes out when the quiet period ends.
+      const lone = h.append(ACC, BOB, msg('11'));
+      t.mock.timers.tick(14);
+      await settle();
+      assert.equal(w.count(), 1);
+      t.mock.timers.tick(1);
+      await settle();
+      assert.equal(w.count(), 2);
+      await lone;
+    } finally {
+      w.restore();
+      t.mock.timers.reset();
+    }
+    assert.deepEqual(
+      (await h.load(ACC, BOB)).map((m) => m.id),
+      Array.from({ length: 12 }, (_, i) => String(i)),
+    );
   });
 
   it('append resolves only once the record is on disk', async () => {

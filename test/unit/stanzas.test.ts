@@ -46,19 +46,18 @@ function parseStanza(text: string): Element {
 const childNames = (el: Element) => el.getChildElements().map((c) => `${c.name}|${(c.attrs.xmlns as string | undefined) ?? ''}`);
 
 describe('stanzas: builders', () => {
-  it('chatMessage: type chat, to, id, body, chat state, receipt request, origin-id', () => {
+  it('chatMessage: type chat, to, id, body, chat state, receipt request; no origin-id (1:1 ids are kept)', () => {
     const m = chatMessage({ to: 'romeo@example.net/orchard', id: 'm-1', body: 'Wherefore art thou?', receipt: true, chatState: 'active' });
     assert.equal(m.name, 'message');
     assert.deepEqual(m.attrs, { type: 'chat', to: 'romeo@example.net/orchard', id: 'm-1' });
-    assert.deepEqual(childNames(m), ['body|', `active|${NS_CHATSTATES}`, `request|${NS_RECEIPTS}`, `origin-id|${NS_SID}`]);
+    assert.deepEqual(childNames(m), ['body|', `active|${NS_CHATSTATES}`, `request|${NS_RECEIPTS}`]);
     assert.equal(m.getChildText('body'), 'Wherefore art thou?');
-    assert.equal(m.getChild('origin-id', NS_SID)!.attrs.id, 'm-1');
   });
 
   it('chatMessage: no receipt request or chat state unless asked; extra elements appended last', () => {
     const extra = xml('encryption', { xmlns: 'urn:xmpp:eme:0', namespace: 'urn:xmpp:otr:0' });
     const m = chatMessage({ to: 'a@example.com', id: 'x', body: '?OTR:AAM', extra: [extra] });
-    assert.deepEqual(childNames(m), ['body|', `origin-id|${NS_SID}`, 'encryption|urn:xmpp:eme:0']);
+    assert.deepEqual(childNames(m), ['body|', 'encryption|urn:xmpp:eme:0']);
     assert.equal(m.getChild('request', NS_RECEIPTS), undefined);
   });
 

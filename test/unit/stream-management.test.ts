@@ -7,6 +7,11 @@
  *
  * Also: <r/> requests are capped at 10 unacknowledged stanzas (upstream only debounced them,
  * 250 ms after the last stanza, so a steady flow was never acknowledged until it paused).
+ *
+ * And: every stanza is counted, including the iq results and requests that the iq caller's and
+ * callee's middleware handle without passing them on (upstream counted in a middleware behind
+ * them, so 'h' fell one behind per iq and Prosody redelivered our newest message after a
+ * sign-out; test/integration/stream-management.test.ts shows that against Prosody).
  */
 import assert from 'node:assert/strict';
 import { EventEmitter } from 'node:events';
@@ -17,15 +22,20 @@ import streamManagement from '@xmpp/stream-management';
 
 const NS = 'urn:xmpp:sm:3';
 
+/** What the library needs of @xmpp/connection: events, send (recorded), hooks. */
+function fakeEntity() {
+  return Object.assign(new EventEmitter(), {
+    sent: [] as string[],
+    async send(el: { toString(): string }) {
+      this.sent.push(el.toString());
+    },
+    hook() {},
+  });
+}
+
 describe('XEP-0198 inbound counter (patched @xmpp/stream-management)', () => {
   it('counts every stanza that arrives right after <enabled/>, in the same tick', async () => {
-    const entity = Object.assign(new EventEmitter(), {
-      sent: [] as string[],
-      async send(el: { toString(): string }) {
-        this.sent.push(el.toString());
-      },
-      hook() {},
-    });
+    const entity = fakeEntity();
     const incoming: ((ctx: { stanza: unknown }, next: () => Promise<void>) => Promise<void>)[] = [];
     let feature: ((ctx: unknown, next: () => Promise<void>) => Promise<void>) | undefined;
     const sm = streamManagement({
@@ -39,8 +49,13 @@ describe('XEP-0198 inbound counter (patched @xmpp/stream-management)', () => {
     assert.ok(entity.sent.some((s) => s.includes('<enable')), 'the client asked to enable stream management');
     // The server's <enabled/> and two stanzas, parsed from one read: synchronous, in order.
     entity.emit('nonza', xml('enabled', { xmlns: NS, id: 'sm-1', resume: 'true' }));
-    void incoming[0]!({ stanza: xml('message', { from: 'a@localhost/x' }, xml('body', {}, '1')) }, async () => {});
-    void incoming[0]!({ stanza: xml('presence', { from: 'b@localhost/y' }) }, async () => {});
+    // As @xmpp/connection delivers them: an "element" event, which also runs the middleware.
+    const receive = (stanza: ReturnType<typeof xml>) => {
+      void incoming[0]!({ stanza }, async () => {});
+      entity.emit('element', stanza);
+    };
+    receive(xml('message', { from: 'a@localhost/x' }, xml('body', {}, '1')));
+    receive(xml('presence', { from: 'b@localhost/y' }));
     await negotiation;
     assert.equal(sm.enabled, true);
     assert.equal(sm.inbound, 2, 'both stanzas after <enabled/> are counted');
@@ -48,13 +63,7 @@ describe('XEP-0198 inbound counter (patched @xmpp/stream-management)', () => {
   });
 
   it('asks for an acknowledgement after 10 stanzas in a steady flow, not only when it pauses', async () => {
-    const entity = Object.assign(new EventEmitter(), {
-      sent: [] as string[],
-      async send(el: { toString(): string }) {
-        this.sent.push(el.toString());
-      },
-      hook() {},
-    });
+    const entity = fakeEntity();
     let filter: ((ctx: { stanza: unknown }, next: () => unknown) => unknown) | undefined;
     let feature: ((ctx: unknown, next: () => Promise<void>) => Promise<void>) | undefined;
     const sm = streamManagement({
@@ -83,6 +92,37 @@ describe('XEP-0198 inbound counter (patched @xmpp/stream-management)', () => {
     await turn();
     assert.equal(requests(), 2);
     assert.equal(sm.outbound_q.length, 20, 'every stanza is kept until the server acknowledges it');
+    entity.emit('disconnect');
+  });
+
+  it('counts the iq results and requests that middleware ahead of it consumes', async () => {
+    const entity = fakeEntity();
+    type Mw = (ctx: { stanza: ReturnType<typeof xml> }, next: () => Promise<unknown>) => unknown;
+    // Like @xmpp/client: the iq caller's middleware is registered first and resolves the
+    // pending request without calling next(); stream management's comes after it.
+    const chain: Mw[] = [(ctx, next) => (ctx.stanza.name === 'iq' && ctx.stanza.attrs.type === 'result' ? undefined : next())];
+    let feature: ((ctx: unknown, next: () => Promise<void>) => Promise<void>) | undefined;
+    const sm = streamManagement({
+      entity,
+      middleware: { use: (fn: Mw) => chain.push(fn), filter: () => {} },
+      streamFeatures: { use: (_name: string, _ns: string, fn: typeof feature) => (feature = fn) },
+    });
+    const run = (stanza: ReturnType<typeof xml>, i = 0): Promise<unknown> => Promise.resolve(chain[i]?.({ stanza }, () => run(stanza, i + 1)));
+    // @xmpp/middleware listens to "element" first (it is created before stream management).
+    const receive = (stanza: ReturnType<typeof xml>) => {
+      const done = run(stanza);
+      entity.emit('element', stanza);
+      return done;
+    };
+    const negotiation = feature!({ entity }, async () => {});
+    await new Promise((r) => setImmediate(r));
+    entity.emit('nonza', xml('enabled', { xmlns: NS, id: 'sm-3', resume: 'true' }));
+    await negotiation;
+    await receive(xml('iq', { type: 'result', id: 'roster-1' }, xml('query', { xmlns: 'jabber:iq:roster' })));
+    await receive(xml('message', { from: 'a@localhost/x' }, xml('body', {}, 'hi')));
+    assert.equal(sm.inbound, 2, 'the iq result counts as a handled stanza');
+    await receive(xml('r', { xmlns: NS }));
+    assert.ok(entity.sent.includes(`<a xmlns="${NS}" h="2"/>`), `answered <r/> with h=2: ${entity.sent.join(' ')}`);
     entity.emit('disconnect');
   });
 });
