@@ -300,6 +300,7 @@ function makeTable(r) {
     for (const [k, label] of [['htmlCss', 'HTML, stylesheets and font, to the first script (baseline: a blank page)'], ['bundleEval', 'bundle evaluated, to its ready request'], ['answerAndRender', 'ready answered and the first rows rendered'], ['paint', 'style, layout and paint']])
       row(`  of which ${label} (ms)`, median(n.map((x) => x[k])), k === 'htmlCss' ? floor : undefined, '', undefined);
     iconsRow(n);
+    row(`  the other rows, built in idle time after the first paint: longest idle task (ms; ${median(n.map((x) => x.idleTasks))} tasks)`, median(n.map((x) => x.idleMax)), undefined, '', undefined);
     row('  one presence change: main-thread work (ms)', median(n.map((x) => x.presenceWork)), undefined, '< 16 ms', median(n.map((x) => x.presenceWork)) < 16);
     row('  one presence change: to the next painted frame (ms)', median(n.map((x) => x.presenceToPaint)), undefined, '', undefined);
   }

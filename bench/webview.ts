@@ -83,6 +83,14 @@ function fakeHost(kind: 'chat' | 'contacts'): string {
     getState() { return undefined; },
     setState(s) { return s; },
   });
+  // How long each idle-time task of the page runs (the contact tree builds the rows below the
+  // view in idle callbacks): a long one delays the next frame.
+  B.idleMs = [];
+  const ric = window.requestIdleCallback.bind(window);
+  window.requestIdleCallback = (cb, opts) => ric((d) => {
+    const t = performance.now();
+    try { cb(d); } finally { B.idleMs.push(performance.now() - t); }
+  }, opts);
   B.afterFrame = () => new Promise((resolve) => requestAnimationFrame(() => {
     const ch = new MessageChannel();
     ch.port1.onmessage = () => resolve(performance.now());
@@ -308,7 +316,12 @@ async function main() {
             latency.push(p - t0);
           }
           const med = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
-          return { firstPaint: painted - B.genMs, htmlCss: B.scriptStart, bundleEval: B.readyAsked - B.scriptStart, answerAndRender: B.rendered - B.readyAsked - B.genMs, paint: painted - B.rendered, rendered: B.rendered - B.genMs, genMs: B.genMs, rows, presenceWork: med(work), presenceWorkMax: Math.max(...work), presenceToPaint: med(latency), iconsPainted: (await B.iconsPainted) - B.genMs, fontLoadedAtPaint: B.fontAtPaint === 'loaded' ? 1 : 0 };
+          // Every row built (1 account, 50 groups, 2,000 contacts): the idle-time fill is over.
+          await new Promise<void>((r) => {
+            const check = () => (document.querySelectorAll('.tree [role=treeitem]').length >= B.contacts.length + 51 ? r() : requestAnimationFrame(check));
+            check();
+          });
+          return { idleMax: Math.max(0, ...B.idleMs), idleTasks: B.idleMs.length, firstPaint: painted - B.genMs, htmlCss: B.scriptStart, bundleEval: B.readyAsked - B.scriptStart, answerAndRender: B.rendered - B.readyAsked - B.genMs, paint: painted - B.rendered, rendered: B.rendered - B.genMs, genMs: B.genMs, rows, presenceWork: med(work), presenceWorkMax: Math.max(...work), presenceToPaint: med(latency), iconsPainted: (await B.iconsPainted) - B.genMs, fontLoadedAtPaint: B.fontAtPaint === 'loaded' ? 1 : 0 };
         }),
       );
       const [c, n] = [chat.at(-1)!, contacts.at(-1)!];

@@ -367,7 +367,9 @@ let current: ContactsState = { accounts: [] };
  * every built row carries aria-setsize/aria-posinset, so assistive technology hears the real
  * sizes meanwhile.
  */
-const CHUNK_ROWS = 400;
+// 150 rows: each idle task's callback ~15-17 ms (400 took ~22-27 ms, a late frame right after
+// the view opened); bench/webview.ts, "longest idle task".
+const CHUNK_ROWS = 150;
 /** Rows are at least 22 px (--padlock-row-height, VS Code's tree metric). */
 const MIN_ROW_PX = 22;
 /**
