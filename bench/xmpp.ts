@@ -95,8 +95,8 @@ const minimal = (to: string, id: string, body: string): XmlElement => xml('messa
 const padlockStanza = (to: string, _id: string, body: string): XmlElement =>
   chatMessage({ to, id: randomUUID(), body, receipt: true, chatState: 'active' }) as unknown as XmlElement;
 
-async function rawRtt(server: ProsodyServer, nodelay: boolean, n: number, stanza = minimal, users: [string, string] = nodelay ? ['n1', 'n2'] : ['r1', 'r2']): Promise<number[]> {
-  const [a, b] = await rawPair(server, users[0], users[1], nodelay);
+async function rawRtt(server: ProsodyServer, nodelay: boolean, n: number, stanza = minimal, pair: [string, string] = nodelay ? ['n1', 'n2'] : ['r1', 'r2']): Promise<number[]> {
+  const [a, b] = await rawPair(server, pair[0], pair[1], nodelay);
   // B echoes every chat body back; A resolves the waiter of that body.
   b.xmpp.on('stanza', ((el: XmlElement) => {
     if (el.is('message') && el.attrs.type === 'chat') {
