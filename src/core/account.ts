@@ -421,7 +421,9 @@ export class AccountSession extends Emitter<AccountEvents> {
       this.emit('online', { resumed });
       await this.flush();
     } catch (err) {
-      this.log.warn(`[${this.jid}] session setup failed: ${String((err as Error).message)}`);
+      // Signed out while setting up (a pending request answered by stop()): nothing failed.
+      if ((err as { code?: string }).code === 'ERR_PADLOCK_SIGNED_OUT') this.log.debug(`[${this.jid}] signed out during session setup`);
+      else this.log.warn(`[${this.jid}] session setup failed: ${String((err as Error).message)}`);
     }
   }
 

@@ -161,7 +161,22 @@ export class XmppConnection extends Emitter<ConnectionEvents> {
     } catch (err) {
       this.log.debug(`[${this.jid}] stop: ${String(err)}`);
     }
+    this.rejectPendingIqs();
     this.setState('signedOut');
+  }
+
+  /**
+   * No answer can come on a closed stream (RFC 6120 §4.4), but the library keeps waiting for
+   * one until the request's timeout: a caller would hear of it 15 s after signing out, and the
+   * timer would keep the process alive that long. Answer them now.
+   */
+  private rejectPendingIqs(): void {
+    const handlers = (this.xmpp.iqCaller as unknown as { handlers?: Map<string, { reject(e: Error): void }> }).handlers;
+    if (!handlers) return;
+    for (const [id, deferred] of handlers) {
+      handlers.delete(id);
+      deferred.reject(Object.assign(new Error('Signed out before the server answered.'), { code: 'ERR_PADLOCK_SIGNED_OUT' }));
+    }
   }
 
   async send(el: Element): Promise<void> {

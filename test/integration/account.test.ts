@@ -72,6 +72,27 @@ describe('AccountSession against Prosody', () => {
     assert.equal(s.state, 'signedOut');
   });
 
+  it('signing out answers a request still waiting for its reply at once, not at its timeout', async () => {
+    // A contact's client that never answers this query: its middleware holds it for ever.
+    const peer = await connectClient({ server, user: 'dave', password: users.dave, resource: 'silent' });
+    peer.xmpp.middleware.use(((ctx: { stanza: { getChild(n: string, ns: string): unknown } }, next: () => unknown) =>
+      ctx.stanza.getChild('query', 'urn:padlock:test:never') ? new Promise(() => {}) : next()) as never);
+    const s = await online('alice');
+    let outcome: unknown = 'pending';
+    const asked = s.iq(xml('iq', { type: 'get', to: peer.jid }, xml('query', { xmlns: 'urn:padlock:test:never' })) as never);
+    asked.then(
+      () => (outcome = 'answered'),
+      (e: Error) => (outcome = e),
+    );
+    // The query has reached the peer (its reply is what stays out).
+    await peer.waitForStanza((el) => el.is('iq') && !!el.getChild('query', 'urn:padlock:test:never'));
+    await s.stop();
+    await new Promise((r) => setImmediate(r));
+    await peer.stop();
+    assert.ok(outcome instanceof Error, `the request is still ${String(outcome)} after signing out`);
+    assert.match(outcome.message, /signed out/i);
+  });
+
   it('reports a wrong password as an auth error and does not retry', async () => {
     const s = session('alice');
     const err = await s.start('wrong').then(
