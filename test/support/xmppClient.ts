@@ -40,6 +40,8 @@ interface RawClient {
   socket?: { setNoDelay?(v: boolean): void; destroy?(): void } | null;
   reconnect: { stop(): void };
   iqCaller: { request(el: XmlElement, timeoutMs?: number): Promise<XmlElement> };
+  /** Incoming middleware (koa-style): a test can hold or drop what the client receives. */
+  middleware: { use(fn: (ctx: { stanza: XmlElement }, next: () => Promise<unknown>) => unknown): void };
 }
 
 export interface ServerLike {
