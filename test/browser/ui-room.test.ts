@@ -216,7 +216,12 @@ describe('group chat room (code-server UI)', { timeout: 120_000 }, () => {
     const since = bob!.received.length;
     const left = bob!.waitForStanza((el) => bob!.received.indexOf(el) >= since && el.is('presence') && el.attrs.from === `${ROOM}/alice` && el.attrs.type === 'unavailable', 60_000);
     const rejoined = bob!.waitForStanza((el) => bob!.received.indexOf(el) >= since && el.is('presence') && el.attrs.from === `${ROOM}/alice` && el.attrs.type !== 'unavailable', 60_000);
-    await page.reload();
+    // An orderly reload, as a user's "Developer: Reload Window": the workbench saves its state,
+    // the panel's webview state among it, before the page goes. A hard page.reload() could drop
+    // what was set since the last periodic save ("room tab not restored: no room in its state").
+    const navigated = page.waitForEvent('framenavigated', { predicate: (f) => f === page.mainFrame(), timeout: 30_000 });
+    await runCommand(page, 'Developer: Reload Window').catch(() => {}); // the page reloads under it
+    await navigated;
     await waitForWorkbench(page);
     // The untitled editor was the active tab; the room's tab is restored beside it.
     // A restored webview tab is revived (deserializeWebviewPanel) only once it is shown: the
