@@ -42,7 +42,7 @@ const groups = [
   { name: 'unit', concurrency: 2, timeoutMs: 60_000, forceExit: false, killAfterMs: 300_000, selected: !anyGroup || args.unit },
   // Each integration file starts its own servers; on 2 cores running them one at a time keeps
   // timing-sensitive tests (OTR/SMP crypto blocks for seconds) honest.
-  { name: 'integration', concurrency: Number(process.env.PADLOCK_INTEGRATION_CONCURRENCY ?? 1), timeoutMs: 120_000, forceExit: false, killAfterMs: 900_000, selected: !anyGroup || args.integration },
+  { name: 'integration', concurrency: Number(process.env.PADLOCK_INTEGRATION_CONCURRENCY ?? 1), timeoutMs: 120_000, forceExit: false, killAfterMs: 300_000, selected: !anyGroup || args.integration },
   // One VS Code + Chromium at a time is all 2 cores can carry.
   { name: 'browser', concurrency: 1, timeoutMs: 300_000, forceExit: true, selected: !anyGroup || args.browser },
 ].filter((g) => g.selected);

@@ -75,19 +75,22 @@ describe('AccountSession against Prosody', () => {
   it('signing out answers a request still waiting for its reply at once, not at its timeout', async () => {
     // A contact's client that never answers this query: its middleware holds it for ever.
     const peer = await connectClient({ server, user: 'dave', password: users.dave, resource: 'silent' });
-    peer.xmpp.middleware.use((ctx, next) => (ctx.stanza.getChild('query', 'urn:padlock:test:never') ? new Promise(() => {}) : next()));
-    const s = await online('alice');
     let outcome: unknown = 'pending';
-    const asked = s.iq(xml('iq', { type: 'get', to: peer.jid }, xml('query', { xmlns: 'urn:padlock:test:never' })) as never);
-    asked.then(
-      () => (outcome = 'answered'),
-      (e: Error) => (outcome = e),
-    );
-    // The query has reached the peer (its reply is what stays out).
-    await peer.waitForStanza((el) => el.is('iq') && !!el.getChild('query', 'urn:padlock:test:never'));
-    await s.stop();
-    await new Promise((r) => setImmediate(r));
-    await peer.stop();
+    try {
+      peer.xmpp.middleware.use((ctx, next) => (ctx.stanza.getChild('query', 'urn:padlock:test:never') ? new Promise(() => {}) : next()));
+      const s = await online('alice');
+      const asked = s.iq(xml('iq', { type: 'get', to: peer.jid }, xml('query', { xmlns: 'urn:padlock:test:never' })) as never);
+      asked.then(
+        () => (outcome = 'answered'),
+        (e: Error) => (outcome = e),
+      );
+      // The query has reached the peer (its reply is what stays out).
+      await peer.waitForStanza((el) => el.is('iq') && !!el.getChild('query', 'urn:padlock:test:never'));
+      await s.stop();
+      await new Promise((r) => setImmediate(r));
+    } finally {
+      await peer.stop();
+    }
     assert.ok(outcome instanceof Error, `the request is still ${String(outcome)} after signing out`);
     assert.match(outcome.message, /signed out/i);
   });

@@ -24,13 +24,16 @@ describe('XEP-0198 acknowledgements against Prosody', () => {
   let dir: string;
   const users = { alice: 'alice-pw', bob: 'bob-pw' };
   const clients: ScriptClient[] = [];
+  const sessions: AccountSession[] = [];
 
   before(async () => {
     dir = mkdtempSync(join(tmpdir(), 'padlock-sm-'));
     server = await startProsody({ users, muc: false });
   });
   after(async () => {
-    await Promise.all(clients.map((c) => c.stop()));
+    // Also when a test failed half-way: a session left open keeps retrying and the run would
+    // not end (scripts/test.mjs runs this group without --test-force-exit).
+    await Promise.all([...clients.map((c) => c.stop()), ...sessions.map((s) => s.dispose())]);
     await stopAll();
     rmSync(dir, { recursive: true, force: true });
   });
@@ -40,6 +43,7 @@ describe('XEP-0198 acknowledgements against Prosody', () => {
       { id: 'alice@localhost', jid: 'alice@localhost', host: server.host, port: server.port, caPem: [server.caPem] },
       { logger: nullLogger, history: new HistoryStore(join(dir, 'alice')) },
     );
+    sessions.push(alice);
     // Signing in asks for the roster: an iq result the iq caller consumes.
     await alice.start(users.alice);
     // One more iq, as the app makes them (disco, bookmarks, …).
