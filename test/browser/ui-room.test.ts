@@ -220,7 +220,9 @@ describe('group chat room (code-server UI)', { timeout: 120_000 }, () => {
     // the panel's webview state among it, before the page goes. A hard page.reload() could drop
     // what was set since the last periodic save ("room tab not restored: no room in its state").
     const navigated = page.waitForEvent('framenavigated', { predicate: (f) => f === page.mainFrame(), timeout: 30_000 });
-    await runCommand(page, 'Developer: Reload Window').catch(() => {}); // the page reloads under it
+    // Nothing left open from the previous step may take the palette's input.
+    await page.keyboard.press('Escape');
+    await runCommand(page, 'Developer: Reload Window');
     await navigated;
     await waitForWorkbench(page);
     // The untitled editor was the active tab; the room's tab is restored beside it.
