@@ -121,9 +121,13 @@ export class AccountSession extends Emitter<AccountEvents> {
     this.roster.on('changed', () => this.emit('roster', undefined));
     this.queue = new OutgoingQueue(deps.queueStore);
     this.queue.on('status', ({ id, to, status, error }) => {
-      if (status !== 'queued') this.rememberOutgoing(id, to);
-      if (status === 'failed' && error) this.system(to, error, 'error');
-      this.setStatus(to, id, status);
+      // 'queued' only comes from enqueue, right after sendMessage recorded and showed the
+      // message as queued: another history line and UI update would say nothing new.
+      if (status !== 'queued') {
+        this.rememberOutgoing(id, to);
+        if (status === 'failed' && error) this.system(to, error, 'error');
+        this.setStatus(to, id, status);
+      }
       this.emit('queue', this.queue.size);
     });
     this.queue.on('error', (err) => this.log.warn(`[${this._config.jid}] send failed, message stays queued: ${String((err as Error)?.message ?? err)}`));
