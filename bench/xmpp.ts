@@ -214,7 +214,10 @@ async function burst(a: Side, b: Side, n: number): Promise<{ ms: number; deliver
 
 async function main() {
   const dir = mkdtempSync(join(tmpdir(), 'padlock-bench-xmpp-'));
-  const server = await startProsody({ users, muc: false });
+  // BENCH_PROSODY_WITHOUT=mam: the same server without message archiving (XEP-0313), which
+  // Debian's default config leaves off and Padlock does not use for 1:1 chats.
+  const without = (process.env.BENCH_PROSODY_WITHOUT ?? '').split(',').filter(Boolean);
+  const server = await startProsody({ users, muc: false, without });
   serverPid = server.pid;
   const result: Record<string, unknown> = {};
   try {

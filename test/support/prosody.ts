@@ -30,6 +30,8 @@ export interface ProsodyOptions {
   certificate?: 'ca-signed' | 'self-signed-untrusted';
   /** Log level for the server log file (default 'info'; env PADLOCK_PROSODY_DEBUG=1 → 'debug'). */
   logLevel?: 'debug' | 'info' | 'warn';
+  /** Modules of the list below to leave out (e.g. ['mam']: the bench's server without archiving). */
+  without?: string[];
 }
 
 export interface ProsodyServer {
@@ -152,7 +154,7 @@ function lua(s: string): string {
   return JSON.stringify(s); // a JSON string literal is a valid Lua string literal for paths
 }
 
-function configText(o: { dir: string; port: number; muc: boolean; logLevel: string }): string {
+function configText(o: { dir: string; port: number; muc: boolean; logLevel: string; without: string[] }): string {
   const p = (f: string) => lua(join(o.dir, f));
   return `-- Throwaway Prosody config written by test/support/prosody.ts
 run_as_root = true
@@ -163,7 +165,7 @@ s2s_ports = { }
 http_ports = { }
 https_ports = { }
 -- Debian's "limits" caps clients at 10 kB/s; "posix" would daemonize and write a pidfile.
-modules_disabled = { "s2s"; "limits"; "posix" }
+modules_disabled = { "s2s"; "limits"; "posix"${o.without.map((m) => `; ${lua(m)}`).join('')} }
 -- Prosody's default cap is 256 KiB per stanza; the tests send 1 MiB messages to check that the
 -- client copes with them (a server may allow it, and a hostile one may send anything).
 c2s_stanza_size_limit = 4 * 1024 * 1024
@@ -198,7 +200,7 @@ export async function startProsody(opts: ProsodyOptions = {}): Promise<ProsodySe
   const logLevel = opts.logLevel ?? (process.env.PADLOCK_PROSODY_DEBUG ? 'debug' : 'info');
   const [port] = await Promise.all([freePort(), makeCertificates(dir, opts.certificate ?? 'ca-signed')]);
   const configFile = join(dir, 'prosody.cfg.lua');
-  writeFileSync(configFile, configText({ dir, port, muc, logLevel }));
+  writeFileSync(configFile, configText({ dir, port, muc, logLevel, without: opts.without ?? [] }));
   const logFile = join(dir, 'prosody.log');
   const stdoutFile = join(dir, 'stdout.log');
   const caFile = join(dir, 'ca.pem');
