@@ -2,14 +2,15 @@
 // ./bench/turn-hook.cjs`: per TLS socket of this process, the time from a read that brings a
 // <message> to the next <message> this process writes on that socket (the echo, or the next
 // message of the loop). That is one client's turn, without the network or the server: the
-// part of a round trip a client library (raw @xmpp/client or Padlock's layer) adds. Prints
-// p50/p90 after the first 200 turns (warm-up) when the process exits. Run one pair at a time
-// (BENCH_XMPP_ONLY=same or plain, BENCH_XMPP_BLOCKS=1) so the figures are of that pair.
+// part of a round trip a client library (raw @xmpp/client or Padlock's layer) adds. Prints,
+// when the process exits, p50/p90 per socket (after its first 100 turns: warm-up). Run one
+// pair at a time (BENCH_XMPP_ONLY=same or plain, BENCH_XMPP_BLOCKS=1): the two sockets are
+// then A (its turn includes the bench loop's own wait for the echo) and B (the echo).
 'use strict';
 const tls = require('node:tls');
 const { performance } = require('node:perf_hooks');
 
-const turns = [];
+const turns = new Map(); // socket → turn times (ms)
 const since = new WeakMap();
 const { emit, write } = tls.TLSSocket.prototype;
 
@@ -20,15 +21,18 @@ tls.TLSSocket.prototype.emit = function (event, data, ...rest) {
 tls.TLSSocket.prototype.write = function (data, ...rest) {
   const t = since.get(this);
   if (t !== undefined && String(data).includes('<message')) {
-    turns.push(performance.now() - t);
+    if (!turns.has(this)) turns.set(this, []);
+    turns.get(this).push(performance.now() - t);
     since.delete(this);
   }
   return write.call(this, data, ...rest);
 };
 
 process.on('exit', () => {
-  const xs = turns.slice(200).sort((a, b) => a - b);
-  if (!xs.length) return;
-  const at = (q) => (xs[Math.min(xs.length - 1, Math.floor(q * xs.length))] * 1000).toFixed(0);
-  process.stderr.write(`turn: n=${xs.length} p50 ${at(0.5)} µs, p90 ${at(0.9)} µs\n`);
+  for (const all of turns.values()) {
+    const xs = all.slice(100).sort((a, b) => a - b);
+    if (xs.length < 100) continue;
+    const at = (q) => (xs[Math.min(xs.length - 1, Math.floor(q * xs.length))] * 1000).toFixed(0);
+    process.stderr.write(`turn: n=${xs.length} p50 ${at(0.5)} µs, p90 ${at(0.9)} µs\n`);
+  }
 });

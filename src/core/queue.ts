@@ -76,42 +76,53 @@ export class OutgoingQueue extends Emitter<QueueEvents> {
     // Every call asks for one more pass; a running flush picks it up before it finishes.
     this.again = true;
     if (this.flushing) return this.flushing;
-    this.flushing = (async () => {
-      // Always asynchronous, so `this.flushing` is assigned before the loop can finish; and no
-      // await between the last `again` check and the `finally`, so no request can slip in
-      // between them and be lost.
-      await null;
-      try {
-        while (this.again) {
-          this.again = false;
-          const held = new Set<string>();
-          for (const item of [...this.items]) {
-            if (item.state !== 'queued' || held.has(item.to)) continue;
-            if (!this.items.includes(item)) continue;
-            item.state = 'inflight';
-            let result: 'sent' | 'hold';
-            try {
-              result = await send(item);
-            } catch (err) {
-              // Connection dropped while writing: stays queued, in place, for the next flush
-              // (which the reconnect triggers).
-              item.state = 'queued';
-              this.emit('error', err);
-              return;
-            }
-            if (result === 'hold') {
-              item.state = 'queued';
-              held.add(item.to);
-              continue;
-            }
-            if (!smEnabled()) this.done(item.id, 'sent');
+    // `flushing` is set before the loop starts: a flush asked for while the loop runs, even
+    // from inside `send` (a listener that writes a message), only sets `again` and waits. The
+    // loop starts in this turn, so the first item is written now rather than after a
+    // microtask, which would put it behind whatever the connection queued meanwhile: in a quick
+    // exchange, ~80 µs of the library's processing of the same read, the acknowledgement it
+    // writes included (bench/turn-hook.cjs: one client's turn from reading a message to
+    // writing the reply, p50 169 → 86 µs).
+    let settle!: () => void;
+    const flushing = new Promise<void>((resolve) => (settle = resolve));
+    this.flushing = flushing;
+    void this.run(send, smEnabled, settle);
+    return flushing;
+  }
+
+  private async run(send: Sender, smEnabled: () => boolean, settle: () => void): Promise<void> {
+    try {
+      while (this.again) {
+        this.again = false;
+        const held = new Set<string>();
+        for (const item of [...this.items]) {
+          if (item.state !== 'queued' || held.has(item.to)) continue;
+          if (!this.items.includes(item)) continue;
+          item.state = 'inflight';
+          let result: 'sent' | 'hold';
+          try {
+            result = await send(item);
+          } catch (err) {
+            // Connection dropped while writing: stays queued, in place, for the next flush
+            // (which the reconnect triggers).
+            item.state = 'queued';
+            this.emit('error', err);
+            return;
           }
+          if (result === 'hold') {
+            item.state = 'queued';
+            held.add(item.to);
+            continue;
+          }
+          if (!smEnabled()) this.done(item.id, 'sent');
         }
-      } finally {
-        this.flushing = undefined;
       }
-    })();
-    return this.flushing;
+    } finally {
+      // No await between the last `again` check and here, so no request can slip in between
+      // them and be lost.
+      this.flushing = undefined;
+      settle();
+    }
   }
 
   /** XEP-0198 acknowledgement for a stanza id. */

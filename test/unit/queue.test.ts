@@ -336,6 +336,57 @@ describe('queue: concurrent flushes', () => {
     assert.deepEqual(sent, ['1', '2']);
   });
 
+  it('the first item is handed to the sender within flush() itself, not a microtask later', () => {
+    const q = new OutgoingQueue();
+    q.enqueue(item('1'));
+    const { calls, send } = manualSender();
+    void q.flush(send, noSM);
+    // Synchronously: a microtask here would put the write behind whatever the connection had
+    // queued in the same turn (the library's processing of the read that brought a message).
+    assert.deepEqual(calls.map((c) => c.id), ['1']);
+    calls[0]!.resolve('sent');
+  });
+
+  it('a message written from inside send (a listener replying at once) goes out after it, once', async () => {
+    const q = new OutgoingQueue();
+    q.enqueue(item('1'));
+    const sent: string[] = [];
+    const send: Sender = async (it) => {
+      sent.push(it.id);
+      if (it.id === '1') {
+        // Re-entrant, before the first send has returned: must not start a second loop.
+        q.enqueue(item('2'));
+        void q.flush(send, noSM);
+      }
+      return 'sent';
+    };
+    await q.flush(send, noSM);
+    await settle();
+    assert.deepEqual(sent, ['1', '2']);
+    assert.equal(q.size, 0);
+  });
+
+  it('a flush asked for right as a send completes (the last item) is not lost', async () => {
+    const q = new OutgoingQueue();
+    q.enqueue(item('1'));
+    const { calls, send } = manualSender();
+    const p1 = q.flush(send, noSM);
+    // Queued behind the send's completion, i.e. the loop is about to check for more work.
+    void Promise.resolve().then(() => {
+      calls[0]!.resolve('sent');
+      void Promise.resolve().then(() => {
+        q.enqueue(item('2'));
+        void q.flush(send, noSM);
+      });
+    });
+    await p1;
+    await settle();
+    assert.deepEqual(calls.map((c) => c.id), ['1', '2']);
+    calls[1]!.resolve('sent');
+    await settle();
+    assert.equal(q.size, 0);
+  });
+
   it(
     'a flush requested in the same tick as a finished empty flush still sends',
     async () => {
