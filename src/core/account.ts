@@ -48,15 +48,23 @@ export interface AccountConfig extends TrustOptions {
  * message back (e.g. until a private conversation is up); `decode` may consume a body
  * entirely (protocol messages) by returning null.
  */
+/**
+ * `sent`, when given, must be called once the bodies are written (or could not be): the layer
+ * holds its own protocol messages behind it, so that messages leave in the order they were
+ * encrypted (OTR v3 data messages carry a counter the receiver requires to grow).
+ */
+export type EncodeResult = { bodies: string[]; extra?: Element[]; sent?: () => void } | 'hold';
+/** `encrypted`: it arrived inside a private conversation; null: nothing to show. */
+export type DecodeResult = { text: string; encrypted?: boolean } | null;
+
+/**
+ * A message layer (OTR). Either method may answer at once (a plain value) or later (a
+ * promise): a value is used in the same turn, which keeps a reply written while a message is
+ * handled ahead of the connection's other work on that read (bench/turn-hook.cjs).
+ */
 export interface ChatLayer {
-  /**
-   * `sent`, when given, must be called once the bodies are written (or could not be): the
-   * layer holds its own protocol messages behind it, so that messages leave in the order they
-   * were encrypted (OTR v3 data messages carry a counter the receiver requires to grow).
-   */
-  encode(contact: string, item: OutgoingItem): Promise<{ bodies: string[]; extra?: Element[]; sent?: () => void } | 'hold'>;
-  /** `encrypted`: it arrived inside a private conversation. */
-  decode(contact: string, fromFull: string, body: string): Promise<{ text: string; encrypted?: boolean } | null>;
+  encode(contact: string, item: OutgoingItem): EncodeResult | Promise<EncodeResult>;
+  decode(contact: string, fromFull: string, body: string): DecodeResult | Promise<DecodeResult>;
   /** A message written now can only go out encrypted (private, or held until it can be). */
   willEncrypt?(contact: string): boolean;
   /** The contact sent available presence (e.g. ask again for a private conversation). */
@@ -441,7 +449,8 @@ export class AccountSession extends Emitter<AccountEvents> {
         let extra: Element[] | undefined;
         let sent: (() => void) | undefined;
         if (this.layer) {
-          const enc = await this.layer.encode(item.to, item);
+          const r = this.layer.encode(item.to, item);
+          const enc = r instanceof Promise ? await r : r;
           if (enc === 'hold') return 'hold';
           bodies = enc.bodies;
           extra = enc.extra;
@@ -602,7 +611,8 @@ export class AccountSession extends Emitter<AccountEvents> {
     let text: string | null = m.body;
     let priv = false;
     if (this.layer) {
-      const dec = await this.layer.decode(contact, m.from, m.body);
+      const r = this.layer.decode(contact, m.from, m.body);
+      const dec = r instanceof Promise ? await r : r;
       text = dec ? dec.text : null;
       priv = !!dec?.encrypted;
     }

@@ -351,3 +351,35 @@ describe('OtrLayer back to back', () => {
     assert.ok(frags.every((f) => f.body.length <= 4100));
   });
 });
+
+describe('OtrLayer: plaintext is decided without waiting', () => {
+  const item = (text: string, requirePrivate = false) => ({ id: 'i1', to: BOB, text, ts: 1, state: 'queued' as const, persist: true, ...(requirePrivate ? { requirePrivate } : {}) });
+
+  it('encode: a plain value for plaintext (manual and opportunistic), a promise when it must encrypt or hold', async () => {
+    const { alice } = pair({ keys });
+    const plain = alice.layer.encode(BOB, item('hi'));
+    assert.ok(!(plain instanceof Promise), 'plaintext under manual: answered at once');
+    assert.deepEqual(plain, { bodies: ['hi'] });
+    const held = alice.layer.encode(BOB, item('secret', true));
+    assert.ok(held instanceof Promise, 'requirePrivate goes the async way');
+    assert.equal(await held, 'hold');
+    const { alice: a2 } = pair({ keys, alice: { policy: 'opportunistic' } });
+    const tagged = a2.layer.encode(BOB, item('hi'));
+    assert.ok(!(tagged instanceof Promise));
+    assert.match((tagged as { bodies: string[] }).bodies[0]!, /^hi \t  \t\t\t\t \t \t \t  /, 'the whitespace tag still goes on (OTR v3 "Tagged plaintext")');
+    const { alice: a3 } = pair({ keys, alice: { policy: 'required' } });
+    const req = a3.layer.encode(BOB, item('hi'));
+    assert.ok(req instanceof Promise, 'required: never decided in the clear without a session');
+    assert.equal(await req, 'hold');
+  });
+
+  it('decode: plain text with no session at once; anything OTR-looking the async way', async () => {
+    const { alice } = pair({ keys });
+    const plain = alice.layer.decode(BOB, `${BOB}/res`, 'hello <b>');
+    assert.ok(!(plain instanceof Promise));
+    assert.deepEqual(plain, { text: 'hello <b>', encrypted: false });
+    const otr = alice.layer.decode(BOB, `${BOB}/res`, '?OTRv3?');
+    assert.ok(otr instanceof Promise);
+    await otr;
+  });
+});

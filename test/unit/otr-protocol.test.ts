@@ -94,7 +94,7 @@ describe('history of private conversations (issue 3 item 7)', () => {
   });
   after(() => rmSync(dir, { recursive: true, force: true }));
   // A layer for which every message to this contact is private (it would encrypt or hold it).
-  const privateLayer: ChatLayer = { encode: async () => 'hold', decode: async (_c, _f, body) => ({ text: body, encrypted: true }), willEncrypt: () => true };
+  const privateLayer: ChatLayer = { encode: async () => 'hold' as const, decode: async (_c, _f, body) => ({ text: body, encrypted: true }), willEncrypt: () => true };
 
   it('is not written to disk by default; the session still shows it', async () => {
     const s = new AccountSession({ id: 'me@example.org', jid: 'me@example.org' }, { logger: nullLogger, history: new HistoryStore(join(dir, 'off')) });

@@ -96,7 +96,7 @@ describe('AccountSession.sendMessage({ requirePrivate })', () => {
 
   it('marks the message private, keeps it off disk (in memory for this session only), and flags the queue item', async () => {
     const s = session();
-    const layer: ChatLayer = { encode: async () => 'hold', decode: async (_c, _f, body) => ({ text: body }), willEncrypt: () => false };
+    const layer: ChatLayer = { encode: async () => 'hold' as const, decode: async (_c, _f, body) => ({ text: body }), willEncrypt: () => false };
     s.layer = layer;
     const m = await s.sendMessage('bob@example.org', 'Line 1:\n```\nx\n```', { requirePrivate: true });
     assert.equal(m.private, true);

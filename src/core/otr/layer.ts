@@ -17,6 +17,7 @@ import { xml } from '@xmpp/client';
 import type { Element } from '@xmpp/xml';
 import { Emitter } from '../emitter';
 import { type Logger, clip, nullLogger } from '../log';
+import type { DecodeResult, EncodeResult } from '../account';
 import type { OutgoingItem } from '../queue';
 import type { MessageView } from '../../shared/protocol';
 
@@ -473,7 +474,23 @@ export class OtrLayer extends Emitter<OtrEvents> {
     return decideOutgoing(this.policyFor(contact), s?.state ?? 'plaintext', s ? s.otr.receivedPlaintext : this.plainContacts.has(contact)).action !== 'plaintext';
   }
 
-  async encode(contact: string, item: OutgoingItem): Promise<{ bodies: string[]; extra?: Element[]; sent?: () => void } | 'hold'> {
+  /**
+   * Plaintext is decided without waiting (no session needed, or one in plaintext state): the
+   * result is returned as is, so the queue writes it in the same turn (an `await` would put the
+   * write behind the connection's other work on the read being handled). Anything else, an
+   * encrypted or held message, goes through `encodeAsync`.
+   */
+  encode(contact: string, item: OutgoingItem): EncodeResult | Promise<EncodeResult> {
+    const policy = this.policyFor(contact);
+    const s = this.sessions.get(contact);
+    if (s || policy !== 'required') {
+      const d = decideOutgoing(policy, s?.state ?? 'plaintext', s ? s.otr.receivedPlaintext : this.plainContacts.has(contact), item.requirePrivate === true);
+      if (d.action === 'plaintext') return { bodies: [d.whitespaceTag ? item.text + WHITESPACE_FULL : item.text] };
+    }
+    return this.encodeAsync(contact, item);
+  }
+
+  private async encodeAsync(contact: string, item: OutgoingItem): Promise<EncodeResult> {
     const policy = this.policyFor(contact);
     let s = this.sessions.get(contact);
     if (!s && policy === 'required') s = await this.session(contact);
@@ -540,7 +557,8 @@ export class OtrLayer extends Emitter<OtrEvents> {
     }
   }
 
-  async decode(contact: string, _fromFull: string, body: string): Promise<{ text: string; encrypted: boolean } | null> {
+  /** Plain text with no session is passed on without waiting (see `encode`); the rest is async. */
+  decode(contact: string, _fromFull: string, body: string): DecodeResult | Promise<DecodeResult> {
     const otrish = body.includes('?OTR') || body.includes(WHITESPACE_BASE);
     let s = this.sessions.get(contact);
     const policy = this.policyFor(contact);
@@ -554,6 +572,11 @@ export class OtrLayer extends Emitter<OtrEvents> {
       // Whitespace tag but we do not start on our own: show the text without the tag.
       return { text: stripWhitespaceTags(body), encrypted: false };
     }
+    return this.decodeAsync(contact, s, body);
+  }
+
+  private async decodeAsync(contact: string, existing: Session | undefined, body: string): Promise<DecodeResult> {
+    let s = existing;
     try {
       s ??= await this.session(contact);
     } catch (e) {
