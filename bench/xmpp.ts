@@ -128,7 +128,7 @@ async function rawRtt(server: ProsodyServer, nodelay: boolean, n: number, stanza
 
 interface Side {
   s: AccountSession;
-  otr?: OtrLayer;
+  otr: OtrLayer;
   jid: string;
 }
 
@@ -136,12 +136,12 @@ async function padlockPair(server: ProsodyServer, dir: string, a: string, b: str
   const mk = async (u: string): Promise<Side> => {
     const jid = `${u}@localhost`;
     const s = new AccountSession({ id: jid, jid, host: server.host, port: server.port, caPem: [server.caPem] }, { logger: nullLogger, history: new HistoryStore(join(dir, u)) });
-    let layer: OtrLayer | undefined;
-    if (otr) {
-      layer = new OtrLayer({ account: s, keys: new MemoryKeyStore(), trust: new MemoryTrustStore(), tags: new MemoryTagStore(), policy: 'manual', logger: nullLogger });
-      s.layer = layer;
-      await layer.ensureKey();
-    }
+    // Every account has its OTR layer, as in the extension (src/host/otr.ts); plaintext pairs
+    // pass through it under the manual policy (nothing tagged, nothing started), the private
+    // pair starts a conversation below.
+    const layer = new OtrLayer({ account: s, keys: new MemoryKeyStore(), trust: new MemoryTrustStore(), tags: new MemoryTagStore(), policy: 'manual', logger: nullLogger });
+    s.layer = layer;
+    if (otr) await layer.ensureKey();
     await s.start(users[u]!);
     return { s, otr: layer, jid };
   };
@@ -149,9 +149,9 @@ async function padlockPair(server: ProsodyServer, dir: string, a: string, b: str
   if (otr) {
     const [x, y] = pair;
     const up = (side: Side, contact: string) =>
-      side.otr!.state(contact) === 'private-unverified' ? Promise.resolve() : side.otr!.waitFor('state', (e) => e.contact === contact && e.state === 'private-unverified', 15_000);
+      side.otr.state(contact) === 'private-unverified' ? Promise.resolve() : side.otr.waitFor('state', (e) => e.contact === contact && e.state === 'private-unverified', 15_000);
     const both = Promise.all([up(x, y.jid), up(y, x.jid)]);
-    await x.otr!.start(y.jid);
+    await x.otr.start(y.jid);
     await both;
   }
   return pair;
@@ -274,7 +274,11 @@ async function main() {
       // The row is only what it says if receipts really went both ways.
       if (delivered < per * BLOCKS) throw new Error(`only ${delivered}/${(per + 10) * BLOCKS} messages were marked delivered: no receipts?`);
     }
-    for (const pair of [plain, contacts]) if (pair) await Promise.all([pair[0].s.dispose(), pair[1].s.dispose()]);
+    for (const pair of [plain, contacts]) {
+      if (!pair) continue;
+      for (const side of pair) side.otr.dispose();
+      await Promise.all([pair[0].s.dispose(), pair[1].s.dispose()]);
+    }
     if (priv) {
     const [o1, o2] = priv;
     log(`burst of ${BURST} into the private conversation`);
@@ -283,8 +287,8 @@ async function main() {
     const runs = Number(process.env.BENCH_XMPP_BURSTS ?? 3);
     for (let i = 0; i < runs; i++) bursts.push(await burst(o1, o2, BURST));
     if (bursts.length) result.burst = { runs: bursts, medianMs: pct(bursts.map((b) => b.ms), 50), n: BURST, ok: bursts.every((b) => b.delivered === BURST && b.inOrder && b.allPrivate) };
-    o1.otr!.dispose();
-    o2.otr!.dispose();
+    o1.otr.dispose();
+    o2.otr.dispose();
     await Promise.all([o1.s.dispose(), o2.s.dispose()]);
     }
   } finally {
