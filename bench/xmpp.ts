@@ -3,7 +3,8 @@
  *  - raw @xmpp/client, default socket options (Nagle on) and with TCP_NODELAY (the best raw setup)
  *  - raw @xmpp/client (TCP_NODELAY) sending the stanzas Padlock sends (stanzas.ts chatMessage):
  *    splits Padlock's difference from raw into what its messages carry and what its layer costs
- *  - Padlock's AccountSession (src/core/account.ts) in plaintext, between accounts that are not
+ *  - Padlock's AccountSession (src/core/account.ts, with its OTR layer under the manual policy,
+ *    as every account has in the extension) in plaintext, between accounts that are not
  *    on each other's rosters (no receipts: XEP-0184 §8), and between mutual contacts, as users
  *    chat: each message then asks for a receipt and the receiver sends one (four stanzas)
  *  - two AccountSessions with OtrLayers inside a private conversation
