@@ -59,7 +59,11 @@ describe('chat panel with 3,000 messages of history, paged (Chromium, fake host)
     const button = w.page.locator('.load-earlier button');
     for (let n = 0; n < N / CHAT_PAGE + 5 && (await button.isVisible()); n++) {
       const before = await w.page.locator('.messages [role="listitem"]').count();
-      await button.click();
+      // Scrolling the button into view may itself page in the rest (the list loads earlier
+      // pages near the top) and hide it: then there is nothing left to click.
+      await button.click({ timeout: 10_000 }).catch(async (e: Error) => {
+        if (await button.isVisible()) throw e;
+      });
       await w.page.waitForFunction((k) => document.querySelectorAll('.messages [role="listitem"]').length > k || (document.querySelector('.load-earlier') as HTMLElement).hidden, before);
     }
     const b = await bodies();

@@ -99,7 +99,9 @@ describe('private conversation (code-server UI)', { timeout: 240_000 }, () => {
     await page.mouse.move(1270, 790);
     await page.screenshot({ path: join(SHOTS, 'otr-authenticate.png') });
     await fpPanel.locator('vscode-button', { hasText: 'Authenticate' }).click();
-    await dlg.locator('.state-badge', { hasText: 'Verified' }).waitFor({ state: 'visible' });
+    // Exact: hasText matches substrings case-insensitively, and "Not verified" contains it (a
+    // CI run on a slow machine read the badge before it changed).
+    await dlg.locator('.state-badge', { hasText: /^Verified$/ }).waitFor({ state: 'visible' });
     assert.equal(await dlg.locator('.state-badge').textContent(), 'Verified');
   });
 
