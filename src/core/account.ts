@@ -44,23 +44,21 @@ export interface AccountConfig extends TrustOptions {
 }
 
 /**
- * A transformation of 1:1 message bodies: OTR (issue 3) implements this. `encode` may hold a
- * message back (e.g. until a private conversation is up); `decode` may consume a body
- * entirely (protocol messages) by returning null.
- */
-/**
- * `sent`, when given, must be called once the bodies are written (or could not be): the layer
- * holds its own protocol messages behind it, so that messages leave in the order they were
- * encrypted (OTR v3 data messages carry a counter the receiver requires to grow).
+ * What `encode` makes of a message: the bodies to write, or 'hold' (not yet, e.g. until a
+ * private conversation is up). `sent`, when given, must be called once the bodies are written
+ * (or could not be): the layer holds its own protocol messages behind it, so that messages
+ * leave in the order they were encrypted (OTR v3 data messages carry a counter the receiver
+ * requires to grow).
  */
 export type EncodeResult = { bodies: string[]; extra?: Element[]; sent?: () => void } | 'hold';
-/** `encrypted`: it arrived inside a private conversation; null: nothing to show. */
+/** What `decode` makes of a body: `encrypted` if it arrived inside a private conversation; null if it was consumed entirely (a protocol message). */
 export type DecodeResult = { text: string; encrypted?: boolean } | null;
 
 /**
- * A message layer (OTR). Either method may answer at once (a plain value) or later (a
- * promise): a value is used in the same turn, which keeps a reply written while a message is
- * handled ahead of the connection's other work on that read (bench/turn-hook.cjs).
+ * A transformation of 1:1 message bodies: OTR (issue 3) implements this. Either method may
+ * answer at once (a plain value) or later (a promise); a value is used in the same turn, which
+ * keeps a reply written while a message is handled ahead of the connection's other work on
+ * that read (bench/turn-hook.cjs).
  */
 export interface ChatLayer {
   encode(contact: string, item: OutgoingItem): EncodeResult | Promise<EncodeResult>;

@@ -30,7 +30,7 @@ export interface ProsodyOptions {
   certificate?: 'ca-signed' | 'self-signed-untrusted';
   /** Log level for the server log file (default 'info'; env PADLOCK_PROSODY_DEBUG=1 → 'debug'). */
   logLevel?: 'debug' | 'info' | 'warn';
-  /** Modules of the list below to leave out (e.g. ['mam']: the bench's server without archiving). */
+  /** Modules of modules_enabled (configText) to leave out, e.g. ['mam']: the bench's server without archiving. */
   without?: string[];
 }
 
