@@ -27,7 +27,7 @@ import { NS_CARBONS, NS_HINTS } from '../stanzas';
 import { formatFingerprint, normalizeFingerprint } from './fingerprint';
 import { generatePackedKey, parsePackedKey } from './keys';
 import { CONST, OTR, type DsaKey, type OtrInstance } from './lib';
-import { type OtrPolicy, type OtrState, decideOutgoing, isPrivate, libraryFlags } from './policy';
+import { type OtrPolicy, type OtrState, type OutgoingDecision, decideOutgoing, isPrivate, libraryFlags } from './policy';
 import type { KeyStore, KnownFingerprint, TagStore, TrustStore } from './stores';
 
 /** The parts of AccountSession the layer uses (a fake implements it in unit tests). */
@@ -477,27 +477,23 @@ export class OtrLayer extends Emitter<OtrEvents> {
   /**
    * Plaintext is decided without waiting (no session needed, or one in plaintext state): the
    * result is returned as is, so the queue writes it in the same turn (an `await` would put the
-   * write behind the connection's other work on the read being handled). Anything else, an
-   * encrypted or held message, goes through `encodeAsync`.
+   * write behind the connection's other work on the read being handled). An encrypted or held
+   * message goes through `encodeAsync`; under the 'required' policy a session comes first.
    */
   encode(contact: string, item: OutgoingItem): EncodeResult | Promise<EncodeResult> {
-    const policy = this.policyFor(contact);
     const s = this.sessions.get(contact);
-    if (s || policy !== 'required') {
-      const d = decideOutgoing(policy, s?.state ?? 'plaintext', s ? s.otr.receivedPlaintext : this.plainContacts.has(contact), item.requirePrivate === true);
-      if (d.action === 'plaintext') return { bodies: [d.whitespaceTag ? item.text + WHITESPACE_FULL : item.text] };
-    }
-    return this.encodeAsync(contact, item);
+    if (!s && this.policyFor(contact) === 'required') return this.session(contact).then((sess) => this.encodeFor(contact, item, sess));
+    return this.encodeFor(contact, item, s);
   }
 
-  private async encodeAsync(contact: string, item: OutgoingItem): Promise<EncodeResult> {
-    const policy = this.policyFor(contact);
-    let s = this.sessions.get(contact);
-    if (!s && policy === 'required') s = await this.session(contact);
-    const decision = decideOutgoing(policy, s?.state ?? 'plaintext', s ? s.otr.receivedPlaintext : this.plainContacts.has(contact), item.requirePrivate === true);
+  private encodeFor(contact: string, item: OutgoingItem, s: Session | undefined): EncodeResult | Promise<EncodeResult> {
+    const decision = decideOutgoing(this.policyFor(contact), s?.state ?? 'plaintext', s ? s.otr.receivedPlaintext : this.plainContacts.has(contact), item.requirePrivate === true);
+    if (decision.action === 'plaintext') return { bodies: [decision.whitespaceTag ? item.text + WHITESPACE_FULL : item.text] };
+    return this.encodeAsync(contact, item, s, decision);
+  }
+
+  private async encodeAsync(contact: string, item: OutgoingItem, s: Session | undefined, decision: Exclude<OutgoingDecision, { action: 'plaintext' }>): Promise<EncodeResult> {
     switch (decision.action) {
-      case 'plaintext':
-        return { bodies: [decision.whitespaceTag ? item.text + WHITESPACE_FULL : item.text] };
       case 'encrypt': {
         const sess = s!;
         // AKE messages already written must be on the wire before data that depends on them.
