@@ -93,5 +93,10 @@ export interface BigIntLib {
   jsPowMod?(x: number[], y: number[], n: number[]): number[];
   nativePowMod?(x: number[], y: number[], n: number[]): number[] | null;
   equals(x: number[], y: number[]): boolean;
+  dup(x: number[]): number[];
+  isZero(x: number[]): boolean;
+  rightShift_(x: number[], n: number): void;
+  bigInt2bits(x: number[], pad?: number): string;
+  ba2bigInt(bytes: ArrayLike<number>): number[];
 }
 export const BigIntLib = require('otr/vendor/bigint.js') as BigIntLib;
