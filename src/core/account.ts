@@ -33,6 +33,9 @@ import { type TrustOptions, XmppConnection } from './xmpp';
 import type { ChatState, ConnectionState, MessageStatus, MessageView, PresenceShow } from '../shared/protocol';
 import { MAX_OUTGOING_TEXT } from '../shared/protocol';
 
+/** Replies from a contact with our receipt requests unanswered, before we stop asking (asksReceipt). */
+export const RECEIPT_PATIENCE = 3;
+
 export interface AccountConfig extends TrustOptions {
   /** Stable id (the bare JID, lower-cased). */
   id: string;
@@ -108,6 +111,13 @@ export class AccountSession extends Emitter<AccountEvents> {
   private readonly locked = new Map<string, string>();
   /** XEP-0085 §5.1: only send standalone chat states to contacts who sent us some. */
   private readonly chatStateCapable = new Set<string>();
+  /**
+   * XEP-0085 §5.1, rule 2: a contact who replied without a chat state gets none from us, not
+   * even the <active/> of a message, until they send one.
+   */
+  private readonly chatStateless = new Set<string>();
+  /** Per contact: whether our XEP-0184 receipt requests get answered (see `asksReceipt`). */
+  private readonly receiptPeers = new Map<string, { answered: boolean; asked: boolean; ignored: number }>();
   /** Recently seen incoming ids per contact (redelivery after a reconnect must not duplicate). */
   private readonly seen = new Map<string, Set<string>>();
   /** Messages kept out of history (private ones, unpersisted notices): memory only. */
@@ -175,7 +185,12 @@ export class AccountSession extends Emitter<AccountEvents> {
         ...this.deps.connection,
       });
       this.conn.on('state', (s) => {
-        if (s.state !== 'online') this.chatStateCapable.clear();
+        if (s.state !== 'online') {
+          this.chatStateCapable.clear();
+          this.chatStateless.clear();
+          // The contact may be on another client by the next sign-in: ask again.
+          this.receiptPeers.clear();
+        }
         this.emit('state', s);
       });
       this.conn.on('online', ({ resumed }) => void this.onOnline(resumed));
@@ -186,6 +201,9 @@ export class AccountSession extends Emitter<AccountEvents> {
         // Ignore pushes from anyone but our server (RFC 6121 §2.1.6); the callee still
         // answers, so reply with an error by throwing.
         if (!this.roster.applyPush(stanza, this.jid)) throw Object.assign(new Error('forbidden'), { condition: 'forbidden' });
+        // A subscription change may let them answer receipts now (XEP-0184 §8): ask again.
+        const pushed = stanza.getChild('query', NS_ROSTER)?.getChild('item')?.attrs.jid;
+        if (typeof pushed === 'string') this.receiptPeers.delete(bareJid(pushed));
       });
     }
     await this.conn.start();
@@ -466,8 +484,8 @@ export class AccountSession extends Emitter<AccountEvents> {
                 to,
                 id: last ? item.id : `${item.id}-${i}`,
                 body: bodies[i],
-                receipt: last,
-                chatState: last ? 'active' : undefined,
+                receipt: last && this.asksReceipt(item.to),
+                chatState: last && !this.chatStateless.has(item.to) ? 'active' : undefined,
                 extra,
               }),
             );
@@ -479,6 +497,28 @@ export class AccountSession extends Emitter<AccountEvents> {
       },
       () => conn.smEnabled,
     );
+  }
+
+  /**
+   * Whether the next message to `contact` asks for a XEP-0184 receipt (and notes that it did).
+   * A request the contact's client will not answer is weight on every message, which the server
+   * parses, archives twice (XEP-0313) and delivers: clients without receipts (libpurple) never
+   * answer, nor do clients that answer only those allowed to see their presence (§8, as we do).
+   * Support is learnt from replies, as XEP-0085 §5.1 learns chat states: a contact who has sent
+   * a receipt is always asked; one who has replied `RECEIPT_PATIENCE` times while our requests
+   * went unanswered is not asked again until they come online again (presence), the
+   * subscription changes (§8 may now allow an answer) or we sign in again. Their messages
+   * then show as sent, not delivered, as they did while unanswered.
+   */
+  private asksReceipt(contact: string): boolean {
+    let peer = this.receiptPeers.get(contact);
+    if (!peer) {
+      if (this.receiptPeers.size >= 2000) this.receiptPeers.delete(this.receiptPeers.keys().next().value as string);
+      this.receiptPeers.set(contact, (peer = { answered: false, asked: false, ignored: 0 }));
+    }
+    if (!peer.answered && peer.ignored >= RECEIPT_PATIENCE) return false;
+    peer.asked = true;
+    return true;
   }
 
   /** Receipts waiting for the end of the current turn (see `sendReceiptSoon`). */
@@ -548,6 +588,8 @@ export class AccountSession extends Emitter<AccountEvents> {
         if (this.locked.get(ev.jid) === ev.resource || !ev.resource) this.locked.delete(ev.jid);
         break;
       case 'available':
+        // Maybe another client of theirs, which may answer receipts (see asksReceipt).
+        if (wasOffline) this.receiptPeers.delete(ev.jid);
         // RFC 6121 §5.1: a presence change unlocks the conversation.
         if (this.locked.get(ev.jid) && this.locked.get(ev.jid) !== ev.resource) this.locked.delete(ev.jid);
         // Coming online (not a status change): the layer may have something waiting for them.
@@ -575,6 +617,8 @@ export class AccountSession extends Emitter<AccountEvents> {
     }
 
     if (m.receivedId) {
+      const peer = this.receiptPeers.get(contact);
+      if (peer) peer.answered = true;
       const to = this.outgoing.get(m.receivedId) ?? contact;
       // The contact has it, so the server had it: settle it in the queue first, or the
       // XEP-0198 ack that often arrives after the receipt would downgrade it to "sent".
@@ -583,6 +627,7 @@ export class AccountSession extends Emitter<AccountEvents> {
     }
     if (m.chatState) {
       this.chatStateCapable.add(contact);
+      this.chatStateless.delete(contact);
       this.emit('chatState', { contact, state: m.chatState });
     }
     if (m.body === undefined) return;
@@ -622,6 +667,11 @@ export class AccountSession extends Emitter<AccountEvents> {
       this.sendReceiptSoon(m.from, m.id);
     }
     if (text === null) return;
+    // A reply (text for the user, not an OTR protocol message, which carries neither): what
+    // it lacks tells us what their client does (see asksReceipt and chatStateless).
+    if (!m.chatState) this.chatStateless.add(contact);
+    const peer = this.receiptPeers.get(contact);
+    if (peer?.asked && !peer.answered) peer.ignored++;
 
     const message: MessageView = {
       id: m.id && !m.id.startsWith('r-') ? `in-${m.id}` : randomUUID(),

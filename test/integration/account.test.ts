@@ -7,7 +7,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { AccountSession } from '../../src/core/account';
+import { AccountSession, RECEIPT_PATIENCE } from '../../src/core/account';
 import { ConnectError } from '../../src/core/errors';
 import { HistoryStore } from '../../src/core/history';
 import type { Logger } from '../../src/core/log';
@@ -274,6 +274,58 @@ describe('AccountSession against Prosody', () => {
       for (const x of subs) x.dispose();
     } finally {
       d.dispose();
+    }
+  });
+
+  it('a contact whose client never answers receipts or chat states stops being asked; asked again once they may answer', async () => {
+    const alice = sessions.find((s) => s.state === 'online' && s.jid === 'alice@localhost') ?? (await online('alice'));
+    // Carol's client (a script) replies with plain text: no receipt (as libpurple, or a client
+    // that answers only contacts who see its presence, XEP-0184 §8), no chat state.
+    const carol = await connectClient({ server, user: 'carol', password: users.carol, resource: 'script' });
+    const NS_RECEIPTS = 'urn:xmpp:receipts';
+    const NS_CHATSTATES = 'http://jabber.org/protocol/chatstates';
+    const exchange = async (q: string, answer?: (m: { id?: string }) => Promise<void>) => {
+      await alice.sendMessage('carol@localhost', q);
+      const m = await carol.waitForMessage((x) => x.body === q);
+      await answer?.({ id: m.id });
+      const got = alice.waitFor('message', (e) => e.incoming && e.message.text === `re ${q}`);
+      await carol.sendMessage('alice@localhost', `re ${q}`);
+      await got;
+      return { request: !!m.el.getChild('request', NS_RECEIPTS), active: !!m.el.getChild('active', NS_CHATSTATES) };
+    };
+    try {
+      const seen = [];
+      for (let i = 0; i < RECEIPT_PATIENCE + 2; i++) seen.push(await exchange(`q${i}`));
+      assert.deepEqual(
+        seen.map((x) => x.request),
+        [...Array(RECEIPT_PATIENCE).fill(true), false, false],
+        'requests stop after RECEIPT_PATIENCE replies without a receipt',
+      );
+      // XEP-0085 §5.1 rule 2: the first message advertises <active/>; a reply without a chat
+      // state ends them.
+      assert.deepEqual(seen.map((x) => x.active), [true, false, false, false, false]);
+
+      // Alice adds carol: the roster push (a subscription change, §8) makes her ask again.
+      const pushed = alice.waitFor('roster', () => alice.roster.items.has('carol@localhost'));
+      await alice.addContact('carol@localhost');
+      await pushed;
+      // Now carol's client answers receipts: she is asked every time from then on.
+      const answering = async ({ id }: { id?: string }) => {
+        const delivered = alice.waitFor('messageStatus', (e) => e.status === 'delivered' && e.contact === 'carol@localhost');
+        await carol.send(xml('message', { to: 'alice@localhost', id: `r${id}` }, xml('received', { xmlns: NS_RECEIPTS, id: id! })));
+        await delivered;
+      };
+      const again = [];
+      for (let i = 0; i < RECEIPT_PATIENCE + 2; i++) again.push(await exchange(`p${i}`, answering));
+      assert.deepEqual(again.map((x) => x.request), Array(RECEIPT_PATIENCE + 2).fill(true));
+      // A chat state from carol turns them back on.
+      const state = alice.waitFor('chatState', (c) => c.contact === 'carol@localhost' && c.state === 'composing');
+      await carol.send(xml('message', { to: 'alice@localhost', type: 'chat' }, xml('composing', { xmlns: NS_CHATSTATES })));
+      await state;
+      assert.equal((await exchange('after a chat state')).active, true);
+    } finally {
+      await carol.stop();
+      await alice.removeContact('carol@localhost').catch(() => {});
     }
   });
 
