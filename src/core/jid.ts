@@ -15,8 +15,27 @@ const MAX_PART = 1023;
 // Characters RFC 7622 (via PRECIS / RFC 7613) forbids in a localpart.
 const LOCAL_FORBIDDEN = /["&'/:<>@\s]/;
 
-export function parseJid(input: string): ParsedJid | undefined {
+/**
+ * Recently parsed JIDs. Every message is checked against a handful of JIDs, the same few again
+ * and again (its sender, our account, the contact we answer), each parse a dozen string scans
+ * (docs/benchmarks.md). Results are frozen, so a caller cannot change what the next one gets.
+ * Bounded: cleared when full (a busy MUC rotates through more JIDs than fit, which only costs
+ * the parse).
+ */
+const parsed = new Map<string, Readonly<ParsedJid> | null>();
+const PARSED_MAX = 512;
+
+export function parseJid(input: string): Readonly<ParsedJid> | undefined {
   if (typeof input !== 'string') return undefined;
+  const hit = parsed.get(input);
+  if (hit !== undefined) return hit ?? undefined;
+  const p = parseJidUncached(input);
+  if (parsed.size >= PARSED_MAX) parsed.clear();
+  parsed.set(input, p ? Object.freeze(p) : null);
+  return p;
+}
+
+function parseJidUncached(input: string): ParsedJid | undefined {
   const s = input.trim();
   const slash = s.indexOf('/');
   const resource = slash >= 0 ? s.slice(slash + 1) : '';

@@ -102,4 +102,20 @@ describe('jid: helpers', () => {
     assert.equal(isValidBareUserJid('alice smith@example.com'), false);
     assert.equal(isValidBareUserJid(''), false);
   });
+  it('parseJid remembers recent results: the same answer, frozen, for valid and invalid JIDs, and past its bound', () => {
+    const first = parseJid('Carol@Example.com/Desk');
+    const again = parseJid('Carol@Example.com/Desk');
+    assert.deepEqual(first, { local: 'carol', domain: 'example.com', resource: 'Desk' });
+    assert.equal(again, first, 'the remembered result');
+    assert.ok(Object.isFrozen(first));
+    assert.throws(() => {
+      (first as { local: string }).local = 'mallory';
+    }, TypeError);
+    assert.equal(parseJid('Carol@Example.com/Desk')?.local, 'carol');
+    assert.equal(parseJid('bad jid@x'), undefined);
+    assert.equal(parseJid('bad jid@x'), undefined, 'an invalid JID stays invalid when remembered');
+    // More distinct JIDs than the cache holds: answers stay right.
+    for (let i = 0; i < 2000; i++) assert.equal(parseJid(`u${i}@example.com`)?.local, `u${i}`);
+    assert.equal(parseJid('Carol@Example.com/Desk')?.resource, 'Desk');
+  });
 });
