@@ -588,8 +588,11 @@ export class AccountSession extends Emitter<AccountEvents> {
         if (this.locked.get(ev.jid) === ev.resource || !ev.resource) this.locked.delete(ev.jid);
         break;
       case 'available':
-        // Maybe another client of theirs, which may answer receipts (see asksReceipt).
-        if (wasOffline) this.receiptPeers.delete(ev.jid);
+        // Maybe another client of theirs, which may answer receipts and send chat states.
+        if (wasOffline) {
+          this.receiptPeers.delete(ev.jid);
+          this.chatStateless.delete(ev.jid);
+        }
         // RFC 6121 §5.1: a presence change unlocks the conversation.
         if (this.locked.get(ev.jid) && this.locked.get(ev.jid) !== ev.resource) this.locked.delete(ev.jid);
         // Coming online (not a status change): the layer may have something waiting for them.
@@ -617,8 +620,10 @@ export class AccountSession extends Emitter<AccountEvents> {
     }
 
     if (m.receivedId) {
+      // Their client answers receipts: always ask them (asksReceipt).
       const peer = this.receiptPeers.get(contact);
       if (peer) peer.answered = true;
+      else this.receiptPeers.set(contact, { answered: true, asked: false, ignored: 0 });
       const to = this.outgoing.get(m.receivedId) ?? contact;
       // The contact has it, so the server had it: settle it in the queue first, or the
       // XEP-0198 ack that often arrives after the receipt would downgrade it to "sent".
@@ -669,7 +674,10 @@ export class AccountSession extends Emitter<AccountEvents> {
     if (text === null) return;
     // A reply (text for the user, not an OTR protocol message, which carries neither): what
     // it lacks tells us what their client does (see asksReceipt and chatStateless).
-    if (!m.chatState) this.chatStateless.add(contact);
+    if (!m.chatState) {
+      this.chatStateless.add(contact);
+      this.chatStateCapable.delete(contact);
+    }
     const peer = this.receiptPeers.get(contact);
     if (peer?.asked && !peer.answered) peer.ignored++;
 

@@ -323,6 +323,13 @@ describe('AccountSession against Prosody', () => {
       await carol.send(xml('message', { to: 'alice@localhost', type: 'chat' }, xml('composing', { xmlns: NS_CHATSTATES })));
       await state;
       assert.equal((await exchange('after a chat state')).active, true);
+      // That exchange ended with a reply without one: no standalone typing notification either.
+      await alice.sendChatState('carol@localhost', 'composing');
+      await alice.sendMessage('carol@localhost', 'marker');
+      const marker = await carol.waitForMessage((x) => x.body === 'marker');
+      assert.equal(marker.el.getChild('active', NS_CHATSTATES), undefined);
+      const typing = carol.received.filter((el) => el.getChild('composing', NS_CHATSTATES) && String(el.attrs.from).startsWith('alice@'));
+      assert.equal(typing.length, 0, 'a typing notification after a reply without chat states');
     } finally {
       await carol.stop();
       await alice.removeContact('carol@localhost').catch(() => {});
