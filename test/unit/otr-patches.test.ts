@@ -184,35 +184,36 @@ describe('patch 7: the AKE key r is 16 bytes, and is the AES key as sent (libotr
   });
 });
 
-describe('patch 8: D-H key pairs and session keys are derived when first used', () => {
-  /** Two library sessions wired back to back (each one's io() queues for the other). */
-  function wired() {
-    const mk = (key: string, tag: number) => {
-      const t = Buffer.alloc(4);
-      t.writeUInt32BE(tag);
-      return new OTR({ priv: DSA.parsePrivate(key), instance_tag: t.toString('latin1') });
-    };
-    const a = mk(keys.alice, 0x1000);
-    const b = mk(keys.bob, 0x2000);
-    const q = new Map<unknown, string[]>([[a, []], [b, []]]);
-    for (const o of [a, b]) o.io = (m: string | string[]) => void q.get(o)!.push(...([] as string[]).concat(m));
-    const got = new Map<unknown, string[]>([[a, []], [b, []]]);
-    for (const o of [a, b]) o.on('ui', ((m: string, encrypted: boolean) => got.get(o)!.push(`${encrypted ? 'enc' : 'plain'}:${m}`)) as never);
-    /** Delivers everything pending (the library sends on a timer: wait for it). */
-    const pump = async () => {
-      for (let idle = 0; idle < 20; ) {
-        const [from, to] = q.get(a)!.length ? [a, b] : q.get(b)!.length ? [b, a] : [null, null];
-        if (!from) {
-          idle++;
-          await new Promise((r) => setImmediate(r));
-          continue;
-        }
-        idle = 0;
-        to!.receiveMsg(q.get(from)!.shift()!);
+/** Two library sessions wired back to back (each one's io() queues for the other). */
+function wired() {
+  const mk = (key: string, tag: number) => {
+    const t = Buffer.alloc(4);
+    t.writeUInt32BE(tag);
+    return new OTR({ priv: DSA.parsePrivate(key), instance_tag: t.toString('latin1') });
+  };
+  const a = mk(keys.alice, 0x1000);
+  const b = mk(keys.bob, 0x2000);
+  const q = new Map<unknown, string[]>([[a, []], [b, []]]);
+  for (const o of [a, b]) o.io = (m: string | string[]) => void q.get(o)!.push(...([] as string[]).concat(m));
+  const got = new Map<unknown, string[]>([[a, []], [b, []]]);
+  for (const o of [a, b]) o.on('ui', ((m: string, encrypted: boolean) => got.get(o)!.push(`${encrypted ? 'enc' : 'plain'}:${m}`)) as never);
+  /** Delivers everything pending (the library sends on a timer: wait for it). */
+  const pump = async () => {
+    for (let idle = 0; idle < 20; ) {
+      const [from, to] = q.get(a)!.length ? [a, b] : q.get(b)!.length ? [b, a] : [null, null];
+      if (!from) {
+        idle++;
+        await new Promise((r) => setImmediate(r));
+        continue;
       }
-    };
-    return { a, b, q, got, pump };
-  }
+      idle = 0;
+      to!.receiveMsg(q.get(from)!.shift()!);
+    }
+  };
+  return { a, b, q, got, pump };
+}
+
+describe('patch 8: D-H key pairs and session keys are derived when first used', () => {
 
   it('messages both ways, with keys rotating on every turn, decrypt; a receive does at most one modexp', async () => {
     const { a, b, q, got, pump } = wired();
@@ -412,31 +413,12 @@ describe('patch 10: a copy of a data message already read is dropped without an 
 describe('patch 11: our next D-H key pair is made in idle time, not when a message makes us rotate', () => {
   /** Two library sessions in a private conversation, wired back to back. */
   async function privateWired() {
-    const mk = (key: string, tag: number) => {
-      const t = Buffer.alloc(4);
-      t.writeUInt32BE(tag);
-      return new OTR({ priv: DSA.parsePrivate(key), instance_tag: t.toString('latin1') });
-    };
-    const a = mk(keys.alice, 0x1100);
-    const b = mk(keys.bob, 0x2200);
-    const q = new Map<unknown, string[]>([[a, []], [b, []]]);
-    for (const o of [a, b]) o.io = (m: string | string[]) => void q.get(o)!.push(...([] as string[]).concat(m));
-    const got = new Map<unknown, string[]>([[a, []], [b, []]]);
-    for (const o of [a, b]) o.on('ui', ((m: string) => got.get(o)!.push(m)) as never);
-    a.sendQueryMsg();
-    for (let idle = 0; idle < 20; ) {
-      const [from, to] = q.get(a)!.length ? [a, b] : q.get(b)!.length ? [b, a] : [null, null];
-      if (!from) {
-        idle++;
-        await new Promise((r) => setImmediate(r));
-        continue;
-      }
-      idle = 0;
-      to!.receiveMsg(q.get(from)!.shift()!);
-    }
-    assert.equal(a.msgstate, CONST.MSGSTATE_ENCRYPTED);
-    assert.equal(b.msgstate, CONST.MSGSTATE_ENCRYPTED);
-    return { a, b, got };
+    const w = wired();
+    w.a.sendQueryMsg();
+    await w.pump();
+    assert.equal(w.a.msgstate, CONST.MSGSTATE_ENCRYPTED);
+    assert.equal(w.b.msgstate, CONST.MSGSTATE_ENCRYPTED);
+    return w;
   }
   /** Lets the idle-time derivations run (one modexp per turn of the event loop). */
   const idle = async () => {
@@ -463,8 +445,8 @@ describe('patch 11: our next D-H key pair is made in idle time, not when a messa
         // Before the patch: 2 from the third turn on (the new key's g^x, then the secret).
         if (i > 2) assert.equal(modexps, 1, `turn ${i}: ${modexps} modexps between reading and answering`);
       }
-      assert.deepEqual(got.get(b), ['ping 0', 'ping 2', 'ping 4', 'ping 6', 'ping 8']);
-      assert.deepEqual(got.get(a), ['ping 1', 'ping 3', 'ping 5', 'ping 7', 'ping 9']);
+      assert.deepEqual(got.get(b), ['enc:ping 0', 'enc:ping 2', 'enc:ping 4', 'enc:ping 6', 'enc:ping 8']);
+      assert.deepEqual(got.get(a), ['enc:ping 1', 'enc:ping 3', 'enc:ping 5', 'enc:ping 7', 'enc:ping 9']);
     } finally {
       (B as { powMod: typeof real }).powMod = real;
     }
