@@ -32,7 +32,7 @@ describe('AccountSession against Prosody', () => {
   let server: ProsodyServer;
   let dir: string;
   const sessions: AccountSession[] = [];
-  const users = { alice: 'alice-pw', bob: 'bob-pw', carol: 'carol-pw', dave: 'dave-pw' };
+  const users = { alice: 'alice-pw', bob: 'bob-pw', carol: 'carol-pw', dave: 'dave-pw', erin: 'erin-pw' };
 
   function session(user: keyof typeof users, opts: { port?: number; caPem?: string[] | null } = {}): AccountSession {
     const jid = `${user}@localhost`;
@@ -279,17 +279,20 @@ describe('AccountSession against Prosody', () => {
 
   it('a contact whose client never answers receipts or chat states stops being asked; asked again once they may answer', async () => {
     const alice = sessions.find((s) => s.state === 'online' && s.jid === 'alice@localhost') ?? (await online('alice'));
-    // Carol's client (a script) replies with plain text: no receipt (as libpurple, or a client
-    // that answers only contacts who see its presence, XEP-0184 §8), no chat state.
-    const carol = await connectClient({ server, user: 'carol', password: users.carol, resource: 'script' });
+    // Erin's client (a script, her only one) replies with plain text: no receipt (as libpurple,
+    // or a client that answers only contacts who see its presence, XEP-0184 §8), no chat state.
+    const erin = await connectClient({ server, user: 'erin', password: users.erin, resource: 'script' });
+    // Available once the server has processed her initial presence (RFC 6121 §4.2.2: it comes
+    // back to her): a message routed before that would go to offline storage.
+    await erin.waitForStanza((el) => el.is('presence') && el.attrs.from === erin.jid);
     const NS_RECEIPTS = 'urn:xmpp:receipts';
     const NS_CHATSTATES = 'http://jabber.org/protocol/chatstates';
     const exchange = async (q: string, answer?: (m: { id?: string }) => Promise<void>) => {
-      await alice.sendMessage('carol@localhost', q);
-      const m = await carol.waitForMessage((x) => x.body === q);
+      await alice.sendMessage('erin@localhost', q);
+      const m = await erin.waitForMessage((x) => x.body === q);
       await answer?.({ id: m.id });
       const got = alice.waitFor('message', (e) => e.incoming && e.message.text === `re ${q}`);
-      await carol.sendMessage('alice@localhost', `re ${q}`);
+      await erin.sendMessage('alice@localhost', `re ${q}`);
       await got;
       return { request: !!m.el.getChild('request', NS_RECEIPTS), active: !!m.el.getChild('active', NS_CHATSTATES) };
     };
@@ -305,34 +308,34 @@ describe('AccountSession against Prosody', () => {
       // state ends them.
       assert.deepEqual(seen.map((x) => x.active), [true, false, false, false, false]);
 
-      // Alice adds carol: the roster push (a subscription change, §8) makes her ask again.
-      const pushed = alice.waitFor('roster', () => alice.roster.items.has('carol@localhost'));
-      await alice.addContact('carol@localhost');
+      // Alice adds erin: the roster push (a subscription change, §8) makes her ask again.
+      const pushed = alice.waitFor('roster', () => alice.roster.items.has('erin@localhost'));
+      await alice.addContact('erin@localhost');
       await pushed;
-      // Now carol's client answers receipts: she is asked every time from then on.
+      // Now erin's client answers receipts: she is asked every time from then on.
       const answering = async ({ id }: { id?: string }) => {
-        const delivered = alice.waitFor('messageStatus', (e) => e.status === 'delivered' && e.contact === 'carol@localhost');
-        await carol.send(xml('message', { to: 'alice@localhost', id: `r${id}` }, xml('received', { xmlns: NS_RECEIPTS, id: id! })));
+        const delivered = alice.waitFor('messageStatus', (e) => e.status === 'delivered' && e.contact === 'erin@localhost');
+        await erin.send(xml('message', { to: 'alice@localhost', id: `r${id}` }, xml('received', { xmlns: NS_RECEIPTS, id: id! })));
         await delivered;
       };
       const again = [];
       for (let i = 0; i < RECEIPT_PATIENCE + 2; i++) again.push(await exchange(`p${i}`, answering));
       assert.deepEqual(again.map((x) => x.request), Array(RECEIPT_PATIENCE + 2).fill(true));
-      // A chat state from carol turns them back on.
-      const state = alice.waitFor('chatState', (c) => c.contact === 'carol@localhost' && c.state === 'composing');
-      await carol.send(xml('message', { to: 'alice@localhost', type: 'chat' }, xml('composing', { xmlns: NS_CHATSTATES })));
+      // A chat state from erin turns them back on.
+      const state = alice.waitFor('chatState', (c) => c.contact === 'erin@localhost' && c.state === 'composing');
+      await erin.send(xml('message', { to: 'alice@localhost', type: 'chat' }, xml('composing', { xmlns: NS_CHATSTATES })));
       await state;
       assert.equal((await exchange('after a chat state')).active, true);
       // That exchange ended with a reply without one: no standalone typing notification either.
-      await alice.sendChatState('carol@localhost', 'composing');
-      await alice.sendMessage('carol@localhost', 'marker');
-      const marker = await carol.waitForMessage((x) => x.body === 'marker');
+      await alice.sendChatState('erin@localhost', 'composing');
+      await alice.sendMessage('erin@localhost', 'marker');
+      const marker = await erin.waitForMessage((x) => x.body === 'marker');
       assert.equal(marker.el.getChild('active', NS_CHATSTATES), undefined);
-      const typing = carol.received.filter((el) => el.getChild('composing', NS_CHATSTATES) && String(el.attrs.from).startsWith('alice@'));
+      const typing = erin.received.filter((el) => el.getChild('composing', NS_CHATSTATES) && String(el.attrs.from).startsWith('alice@'));
       assert.equal(typing.length, 0, 'a typing notification after a reply without chat states');
     } finally {
-      await carol.stop();
-      await alice.removeContact('carol@localhost').catch(() => {});
+      await erin.stop();
+      await alice.removeContact('erin@localhost').catch(() => {});
     }
   });
 
