@@ -163,12 +163,17 @@ async function padlockPair(server: ProsodyServer, dir: string, a: string, b: str
   return pair;
 }
 
-/** Counts the messages with a XEP-0184 receipt request that reach a session, from `after` on. */
-function requestsSeen(side: Side): { count: number; start(): void } {
-  const conn = (side.s as unknown as { conn: { on(ev: 'stanza', fn: (el: XmlElement) => void): unknown } }).conn;
-  const seen = { count: 0, counting: false, start: () => (seen.counting = true) };
-  conn.on('stanza', (el) => {
-    if (seen.counting && el.is('message') && el.getChild('request', 'urn:xmpp:receipts')) seen.count++;
+/** Counts the messages with a XEP-0184 receipt request that reach a session once `start()` is called. */
+function requestsSeen(side: Side): { count: number; start(): void; dispose(): void } {
+  const conn = (side.s as unknown as { conn: { on(ev: 'stanza', fn: (el: XmlElement) => void): { dispose(): void } } }).conn;
+  let counting = false;
+  const seen = {
+    count: 0,
+    start: () => void (counting = true),
+    dispose: () => d.dispose(),
+  };
+  const d = conn.on('stanza', (el) => {
+    if (counting && el.is('message') && el.getChild('request', 'urn:xmpp:receipts')) seen.count++;
   });
   return seen;
 }
@@ -206,6 +211,7 @@ async function padlockRtt(a: Side, b: Side, n: number, expectPrivate: boolean, e
   d1.dispose();
   d2.dispose();
   if (expectPrivate && privateSeen !== n + 10) throw new Error(`only ${privateSeen}/${n + 10} echoes were private`);
+  for (const w of wire ?? []) w.dispose();
   const requests = (wire ?? []).reduce((sum, w) => sum + w.count, 0);
   if (expectRequests === false && requests) throw new Error(`${requests} messages asked for a receipt after the warm-up`);
   if (expectRequests === true && requests < 2 * n) throw new Error(`only ${requests}/${2 * n} messages asked for a receipt`);
