@@ -511,14 +511,20 @@ export class AccountSession extends Emitter<AccountEvents> {
    * then show as sent, not delivered, as they did while unanswered.
    */
   private asksReceipt(contact: string): boolean {
+    const peer = this.receiptPeer(contact);
+    if (!peer.answered && peer.ignored >= RECEIPT_PATIENCE) return false;
+    peer.asked = true;
+    return true;
+  }
+
+  /** The contact's entry in `receiptPeers`, made if missing; bounded (anyone may write to us). */
+  private receiptPeer(contact: string): { answered: boolean; asked: boolean; ignored: number } {
     let peer = this.receiptPeers.get(contact);
     if (!peer) {
       if (this.receiptPeers.size >= 2000) this.receiptPeers.delete(this.receiptPeers.keys().next().value as string);
       this.receiptPeers.set(contact, (peer = { answered: false, asked: false, ignored: 0 }));
     }
-    if (!peer.answered && peer.ignored >= RECEIPT_PATIENCE) return false;
-    peer.asked = true;
-    return true;
+    return peer;
   }
 
   /** Receipts waiting for the end of the current turn (see `sendReceiptSoon`). */
@@ -621,9 +627,7 @@ export class AccountSession extends Emitter<AccountEvents> {
 
     if (m.receivedId) {
       // Their client answers receipts: always ask them (asksReceipt).
-      const peer = this.receiptPeers.get(contact);
-      if (peer) peer.answered = true;
-      else this.receiptPeers.set(contact, { answered: true, asked: false, ignored: 0 });
+      this.receiptPeer(contact).answered = true;
       const to = this.outgoing.get(m.receivedId) ?? contact;
       // The contact has it, so the server had it: settle it in the queue first, or the
       // XEP-0198 ack that often arrives after the receipt would downgrade it to "sent".
