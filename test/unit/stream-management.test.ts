@@ -12,6 +12,10 @@
  * callee's middleware handle without passing them on (upstream counted in a middleware behind
  * them, so 'h' fell one behind per iq and Prosody redelivered our newest message after a
  * sign-out; test/integration/stream-management.test.ts shows that against Prosody).
+ *
+ * And two costs per stanza: the <a/> that answers an <r/> leaves after the handlers of the
+ * read that brought it (a reply they write goes first; several requests share one <a/>), and
+ * the time of each sent stanza is formatted only if it is ever sent again.
  */
 import assert from 'node:assert/strict';
 import { EventEmitter } from 'node:events';
@@ -122,7 +126,85 @@ describe('XEP-0198 inbound counter (patched @xmpp/stream-management)', () => {
     await receive(xml('message', { from: 'a@localhost/x' }, xml('body', {}, 'hi')));
     assert.equal(sm.inbound, 2, 'the iq result counts as a handled stanza');
     await receive(xml('r', { xmlns: NS }));
+    await new Promise((r) => setImmediate(r)); // the <a/> leaves after the read's handlers
     assert.ok(entity.sent.includes(`<a xmlns="${NS}" h="2"/>`), `answered <r/> with h=2: ${entity.sent.join(' ')}`);
+    entity.emit('disconnect');
+  });
+
+  /** An enabled session and a receive() that runs the middleware as @xmpp/connection does. */
+  async function enabledSession(id: string) {
+    const entity = fakeEntity();
+    const incoming: ((ctx: { stanza: unknown }, next: () => Promise<void>) => Promise<void>)[] = [];
+    let feature: ((ctx: unknown, next: () => Promise<void>) => Promise<void>) | undefined;
+    const sm = streamManagement({
+      entity,
+      middleware: { use: (fn: (typeof incoming)[number]) => incoming.push(fn), filter: () => {} },
+      streamFeatures: { use: (_name: string, _ns: string, fn: typeof feature) => (feature = fn) },
+    });
+    const negotiation = feature!({ entity }, async () => {});
+    await new Promise((r) => setImmediate(r));
+    entity.emit('nonza', xml('enabled', { xmlns: NS, id, resume: 'true' }));
+    await negotiation;
+    const receive = (stanza: ReturnType<typeof xml>) => {
+      void incoming[0]!({ stanza }, async () => {});
+      entity.emit('element', stanza);
+    };
+    return { entity, sm, receive };
+  }
+
+  it('answers <r/> after the handlers of the same read, so a reply written by them leaves first', async () => {
+    const { entity, sm, receive } = await enabledSession('sm-4');
+    const acks = () => entity.sent.filter((s) => s.startsWith('<a '));
+    // Prosody delivers a message followed by its <r/> (mod_smacks asks after every stanza it
+    // flushes); the application answers the message at once, from its handler.
+    entity.on('element', (el: ReturnType<typeof xml>) => {
+      if (el.name === 'message') void entity.send(xml('message', { to: 'a@localhost/x', id: 'reply' }, xml('body', {}, 'echo')));
+    });
+    receive(xml('message', { from: 'a@localhost/x' }, xml('body', {}, 'hi')));
+    receive(xml('r', { xmlns: NS }));
+    receive(xml('r', { xmlns: NS }));
+    assert.deepEqual(acks(), [], 'not yet: the read is still being handled');
+    receive(xml('presence', { from: 'b@localhost/y' }));
+    await new Promise((r) => setImmediate(r));
+    assert.deepEqual(acks(), [`<a xmlns="${NS}" h="2"/>`], 'one <a/> for both requests, counting every stanza handled when it was written');
+    assert.ok(entity.sent.findIndex((s) => s.includes('id="reply"')) < entity.sent.indexOf(acks()[0]!), `the reply went first: ${entity.sent.join(' ')}`);
+    receive(xml('r', { xmlns: NS }));
+    await new Promise((r) => setImmediate(r));
+    assert.equal(acks().length, 2, 'a later request gets its own <a/>');
+    receive(xml('r', { xmlns: NS }));
+    entity.emit('disconnect');
+    await new Promise((r) => setImmediate(r));
+    assert.equal(acks().length, 2, 'nothing is written once the stream is gone');
+    assert.equal(sm.enabled, false);
+  });
+
+  it('stamps a stanza only if it is sent again (XEP-0203 <delay/> on a resumed stream)', async () => {
+    const entity = Object.assign(fakeEntity(), { jid: { toString: () => 'me@localhost/r' }, _ready() {}, sendMany: async (els: { toString(): string }[]) => void els.forEach((e) => entity.sent.push(e.toString())) });
+    let filter: ((ctx: { stanza: unknown }, next: () => unknown) => unknown) | undefined;
+    let feature: ((ctx: unknown, next: () => Promise<void>) => Promise<void>) | undefined;
+    const sm = streamManagement({
+      entity,
+      middleware: { use: () => {}, filter: (fn: typeof filter) => (filter = fn) },
+      streamFeatures: { use: (_name: string, _ns: string, fn: typeof feature) => (feature = fn) },
+    });
+    let negotiation = feature!({ entity }, async () => {});
+    await new Promise((r) => setImmediate(r));
+    entity.emit('nonza', xml('enabled', { xmlns: NS, id: 'sm-5', resume: 'true' }));
+    await negotiation;
+    const before = Date.now();
+    filter!({ stanza: xml('message', { to: 'b@localhost', id: 'm1' }, xml('body', {}, 'one')) }, () => undefined);
+    assert.equal(typeof sm.outbound_q[0].stamp, 'number', 'no date string is made for a stanza sent once');
+    // The stream drops and is resumed: the unacknowledged message goes out again, stamped.
+    entity.emit('disconnect');
+    negotiation = feature!({ entity }, async () => {});
+    await new Promise((r) => setImmediate(r));
+    assert.ok(entity.sent.some((s) => s.includes('<resume')), entity.sent.join(' '));
+    entity.emit('nonza', xml('resumed', { xmlns: NS, h: '0', previd: 'sm-5' }));
+    await negotiation;
+    const again = entity.sent.find((s) => s.includes('id="m1"'));
+    const stamp = /stamp="([^"]+)"/.exec(again ?? '')?.[1];
+    assert.ok(stamp && /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/.test(stamp), `resent with a XEP-0082 stamp: ${again}`);
+    assert.ok(Math.abs(Date.parse(stamp!) - before) < 2000, 'the stamp is the time it was first sent');
     entity.emit('disconnect');
   });
 });
