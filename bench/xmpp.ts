@@ -1,8 +1,10 @@
 /**
  * Message round trips over a real, loopback Prosody (test/support/prosody.ts), figures 3, 4, 6:
- *  - raw @xmpp/client, default socket options (Nagle on) and with TCP_NODELAY (the best raw setup)
- *  - raw @xmpp/client (TCP_NODELAY) sending the stanzas Padlock sends (stanzas.ts chatMessage):
- *    splits Padlock's difference from raw into what its messages carry and what its layer costs
+ *  - raw @xmpp/client as published (bench/upstream.ts: without Padlock's patches), default
+ *    socket options (Nagle on) and with TCP_NODELAY (the best raw setup)
+ *  - the same (TCP_NODELAY) sending the stanzas Padlock sends (stanzas.ts chatMessage): splits
+ *    Padlock's difference from raw into what its messages carry and what its layer costs
+ *  - raw @xmpp/client (TCP_NODELAY) on Padlock's patched copy: what the patches do alone
  *  - Padlock's AccountSession (src/core/account.ts, with its OTR layer under the manual policy,
  *    as every account has in the extension) in plaintext, between accounts that are not
  *    on each other's rosters (no receipts: XEP-0184 §8, so past the warm-up no requests either:
@@ -25,6 +27,7 @@ import { nullLogger } from '../src/core/log';
 import { OtrLayer } from '../src/core/otr/layer';
 import { MemoryKeyStore, MemoryTagStore, MemoryTrustStore } from '../src/core/otr/stores';
 import { befriend } from '../test/support/demoBot';
+import { upstreamXmpp } from './upstream';
 import { startProsody, stopAll, type ProsodyServer } from '../test/support/prosody';
 import { randomUUID } from 'node:crypto';
 import { chatMessage } from '../src/core/stanzas';
@@ -67,15 +70,17 @@ function cpuMark(): () => void {
 }
 
 const users: Record<string, string> = {};
-for (const u of ['r1', 'r2', 'n1', 'n2', 's1', 's2', 'p1', 'p2', 'o1', 'o2', 'c1', 'c2']) users[u] = `${u}-pw`;
+for (const u of ['r1', 'r2', 'n1', 'n2', 's1', 's2', 'u1', 'u2', 'p1', 'p2', 'o1', 'o2', 'c1', 'c2']) users[u] = `${u}-pw`;
+
+type ClientFactory = typeof client;
 
 /**
  * A raw @xmpp/client session as an application would write it: `client()`, `start()`, initial
  * presence. `nodelay`: setNoDelay(true) on the TCP socket when it connects (the TLS layer added
  * by STARTTLS runs over that same socket); otherwise Node's default (Nagle's algorithm on).
  */
-async function rawClient(server: ProsodyServer, user: string, nodelay: boolean): Promise<ScriptClient> {
-  const raw = client({ service: `xmpp://${server.host}:${server.port}`, domain: server.domain, username: user, password: users[user], tls: { ca: [server.caPem] } } as never) as any; // eslint-disable-line @typescript-eslint/no-explicit-any
+async function rawClient(lib: ClientFactory, server: ProsodyServer, user: string, nodelay: boolean): Promise<ScriptClient> {
+  const raw = lib({ service: `xmpp://${server.host}:${server.port}`, domain: server.domain, username: user, password: users[user], tls: { ca: [server.caPem] } } as never) as any; // eslint-disable-line @typescript-eslint/no-explicit-any
   raw.reconnect.stop();
   raw.on('error', () => {});
   if (nodelay) raw.on('connect', () => raw.socket?.setNoDelay?.(true));
@@ -85,8 +90,9 @@ async function rawClient(server: ProsodyServer, user: string, nodelay: boolean):
   return { jid, xmpp: raw, send: (el: XmlElement) => raw.send(el), stop: () => raw.stop().catch(() => {}) } as unknown as ScriptClient;
 }
 
-async function rawPair(server: ProsodyServer, a: string, b: string, nodelay: boolean): Promise<[ScriptClient, ScriptClient]> {
-  return [await rawClient(server, a, nodelay), await rawClient(server, b, nodelay)];
+/** A raw pair, signed in for the whole run (as the Padlock pairs are). */
+async function rawPair(lib: ClientFactory, server: ProsodyServer, a: string, b: string, nodelay: boolean): Promise<[ScriptClient, ScriptClient]> {
+  return [await rawClient(lib, server, a, nodelay), await rawClient(lib, server, b, nodelay)];
 }
 
 /** What a raw application sends: a body and an id. */
@@ -101,33 +107,40 @@ const minimal = (to: string, id: string, body: string): XmlElement => xml('messa
 const padlockStanza = (to: string, _id: string, body: string): XmlElement =>
   chatMessage({ to, id: randomUUID(), body, chatState: 'active' }) as unknown as XmlElement;
 
-async function rawRtt(server: ProsodyServer, nodelay: boolean, n: number, stanza = minimal, pair: [string, string] = nodelay ? ['n1', 'n2'] : ['r1', 'r2']): Promise<number[]> {
-  const [a, b] = await rawPair(server, pair[0], pair[1], nodelay);
+/** Round trips not counted at the start of each block (or run): the pair's first turns after a pause. */
+const WARM = Number(process.env.BENCH_RTT_WARM ?? 3);
+
+async function rawRtt(pair: [ScriptClient, ScriptClient], n: number, stanza = minimal, warm = WARM): Promise<number[]> {
+  const [a, b] = pair;
   // B echoes every chat body back; A resolves the waiter of that body.
-  b.xmpp.on('stanza', ((el: XmlElement) => {
+  const echo = ((el: XmlElement) => {
     if (el.is('message') && el.attrs.type === 'chat') {
       const body = el.getChildText('body');
       if (body !== null) void b.send(stanza(el.attrs.from as string, `e${body}`, body));
     }
-  }) as never);
+  }) as never;
   let waiting: { body: string; resolve: () => void } | undefined;
-  a.xmpp.on('stanza', ((el: XmlElement) => {
+  const seen = ((el: XmlElement) => {
     if (waiting && el.is('message') && el.getChildText('body') === waiting.body) waiting.resolve();
-  }) as never);
+  }) as never;
+  b.xmpp.on('stanza', echo);
+  a.xmpp.on('stanza', seen);
   const out: number[] = [];
   let done = () => {};
-  for (let i = 0; i < n + 10; i++) {
+  for (let i = 0; i < n + warm; i++) {
     const body = `m${i}`;
     const t = performance.now();
     await new Promise<void>((resolve) => {
       waiting = { body, resolve };
       void a.send(stanza(b.jid, `q${i}`, body));
     });
-    if (i >= 10) out.push(performance.now() - t); // first 10: warm-up
-    if (i === 9) done = cpuMark();
+    if (i >= warm) out.push(performance.now() - t);
+    if (i === warm - 1) done = cpuMark();
   }
-  await Promise.all([a.stop(), b.stop()]);
   done();
+  const off = (c: ScriptClient, fn: never) => (c.xmpp as unknown as { removeListener(ev: string, fn: unknown): void }).removeListener('stanza', fn);
+  off(b, echo);
+  off(a, seen);
   cpuPerTrip = { clientCpuMs: cpuPerTrip.clientCpuMs! / n, serverCpuMs: cpuPerTrip.serverCpuMs! / n };
   return out;
 }
@@ -178,7 +191,7 @@ function requestsSeen(side: Side): { count: number; start(): void; dispose(): vo
   return seen;
 }
 
-async function padlockRtt(a: Side, b: Side, n: number, expectPrivate: boolean, expectRequests?: boolean): Promise<number[]> {
+async function padlockRtt(a: Side, b: Side, n: number, expectPrivate: boolean, expectRequests?: boolean, warm = WARM): Promise<number[]> {
   // What goes on the wire after the warm-up: receipt requests or none (see padlockStanza).
   const wire = expectRequests === undefined ? undefined : [requestsSeen(a), requestsSeen(b)];
   // B echoes through its own AccountSession (history, queue, layer: the whole path).
@@ -195,22 +208,22 @@ async function padlockRtt(a: Side, b: Side, n: number, expectPrivate: boolean, e
   });
   const out: number[] = [];
   let done = () => {};
-  for (let i = 0; i < n + 10; i++) {
+  for (let i = 0; i < n + warm; i++) {
     const text = `m${i}`;
     const t = performance.now();
     await new Promise<void>((resolve) => {
       waiting = { text, resolve };
       void a.s.sendMessage(b.jid, text);
     });
-    if (i >= 10) out.push(performance.now() - t);
-    if (i === 9) {
+    if (i >= warm) out.push(performance.now() - t);
+    if (i === warm - 1) {
       done = cpuMark();
       for (const w of wire ?? []) w.start();
     }
   }
   d1.dispose();
   d2.dispose();
-  if (expectPrivate && privateSeen !== n + 10) throw new Error(`only ${privateSeen}/${n + 10} echoes were private`);
+  if (expectPrivate && privateSeen !== n + warm) throw new Error(`only ${privateSeen}/${n + warm} echoes were private`);
   for (const w of wire ?? []) w.dispose();
   const requests = (wire ?? []).reduce((sum, w) => sum + w.count, 0);
   if (expectRequests === false && requests) throw new Error(`${requests} messages asked for a receipt after the warm-up`);
@@ -242,6 +255,8 @@ async function burst(a: Side, b: Side, n: number): Promise<{ ms: number; deliver
   return { ms, delivered: got.length, inOrder, allPrivate };
 }
 
+let upstream: Awaited<ReturnType<typeof upstreamXmpp>> | undefined;
+
 async function main() {
   const dir = mkdtempSync(join(tmpdir(), 'padlock-bench-xmpp-'));
   // BENCH_PROSODY_WITHOUT=mam: the same server without message archiving (XEP-0313), which
@@ -251,19 +266,26 @@ async function main() {
   serverPid = server.pid;
   const result: Record<string, unknown> = {};
   try {
-    // BENCH_XMPP_ONLY: a comma-separated subset of nodelay, nagle, same, plain, contacts, otr (e.g.
+    // BENCH_XMPP_ONLY: a comma-separated subset of nodelay, nagle, same, patched, plain, contacts, otr (e.g.
     // "nodelay,plain": the plaintext ratio to the best raw setup, without the rest).
     const onlyEnv = process.env.BENCH_XMPP_ONLY;
     const only = onlyEnv ? new Set(onlyEnv.split(',').map((s) => s.trim())) : undefined;
     const want = (part: string) => !only || only.has(part);
+    // The baseline: @xmpp/client as published, without Padlock's patches (bench/upstream.ts).
+    upstream = await upstreamXmpp(process.cwd());
+    result.upstreamReversed = upstream.reversed;
     if (want('nagle')) {
-    log(`raw @xmpp/client, default socket (${N} round trips, ~45 ms each with Nagle)`);
-    result.rawDefault = stats(await rawRtt(server, false, N));
+      log(`raw @xmpp/client, default socket (${N} round trips, ~45 ms each with Nagle)`);
+      const pair = await rawPair(upstream.client, server, 'r1', 'r2', false);
+      result.rawDefault = stats(await rawRtt(pair, N, minimal, 10));
+      await Promise.all(pair.map((c) => c.stop()));
     }
     // The pairs compared with each other run interleaved, in BLOCKS blocks of N / BLOCKS round
-    // trips each (raw, plaintext, contacts, private, raw, ...), so that a slower minute of this
-    // shared machine falls on all of them alike instead of on whichever ran then.
-    const BLOCKS = Math.max(1, Number(process.env.BENCH_XMPP_BLOCKS ?? 5));
+    // trips each (raw, plaintext, contacts, private, then the other way round, ...), so that a
+    // slower second of this shared machine falls on all of them alike instead of on whichever
+    // ran then. Two identical Padlock pairs in one run differed by 2.6-4.0% in 10 blocks, by
+    // 0.1-1.0% in 50 (six runs); four runs of the ratio in 25 blocks all gave 1.07x.
+    const BLOCKS = Math.max(1, Number(process.env.BENCH_XMPP_BLOCKS ?? 25));
     const per = Math.ceil(N / BLOCKS);
     const acc: Record<string, { xs: number[]; client: number[]; server: number[] }> = {};
     const add = (key: string, xs: number[]) => {
@@ -289,20 +311,29 @@ async function main() {
     const d = contacts?.[0].s.on('messageStatus', ({ status }) => {
       if (status === 'delivered') delivered++;
     });
+    const noDelay = want('nodelay') ? await rawPair(upstream.client, server, 'n1', 'n2', true) : undefined;
+    const same = want('same') ? await rawPair(upstream.client, server, 's1', 's2', true) : undefined;
+    const patched = want('patched') ? await rawPair(client, server, 'u1', 'u2', true) : undefined;
+    const runs: [string, (warm: number) => Promise<number[]>][] = [];
+    if (noDelay) runs.push(['rawNoDelay', (warm) => rawRtt(noDelay, per, minimal, warm)]);
+    if (same) runs.push(['rawPadlockStanzas', (warm) => rawRtt(same, per, padlockStanza, warm)]);
+    if (patched) runs.push(['rawPatched', (warm) => rawRtt(patched, per, minimal, warm)]);
+    if (plain) runs.push(['padlockPlain', (warm) => padlockRtt(plain[0], plain[1], per, false, false, warm)]);
+    if (contacts) runs.push(['padlockContacts', (warm) => padlockRtt(contacts[0], contacts[1], per, false, true, warm)]);
+    if (priv) runs.push(['padlockOtr', (warm) => padlockRtt(priv[0], priv[1], per, true, undefined, warm)]);
+    log(`${BLOCKS} blocks of ${per} round trips each: ${runs.map(([k]) => k).join(', ')}`);
     for (let b = 0; b < BLOCKS; b++) {
-      log(`block ${b + 1}/${BLOCKS}: ${per} round trips each of raw TCP_NODELAY, raw with Padlock's stanzas, Padlock plaintext, between contacts, private`);
-      if (want('nodelay')) add('rawNoDelay', await rawRtt(server, true, per));
-      if (want('same')) add('rawPadlockStanzas', await rawRtt(server, true, per, padlockStanza, ['s1', 's2']));
-      if (plain) add('padlockPlain', await padlockRtt(plain[0], plain[1], per, false, false));
-      if (contacts) add('padlockContacts', await padlockRtt(contacts[0], contacts[1], per, false, true));
-      if (priv) add('padlockOtr', await padlockRtt(priv[0], priv[1], per, true));
+      // The first block warms each pair up for longer (JIT, and Padlock's receipt and chat-state
+      // learning, which the wire check relies on).
+      for (const [key, run] of b % 2 ? [...runs].reverse() : runs) add(key, await run(b === 0 ? 10 : WARM));
     }
     d?.dispose();
-    for (const key of ['rawNoDelay', 'rawPadlockStanzas', 'padlockPlain', 'padlockContacts', 'padlockOtr']) if (acc[key]) result[key] = summary(key);
+    await Promise.all([noDelay, same, patched].flatMap((pair) => (pair ? pair.map((c) => c.stop()) : [])));
+    for (const [key] of runs) if (acc[key]) result[key] = summary(key);
     if (contacts) {
       result.padlockContacts = { ...(result.padlockContacts as object), delivered };
       // The row is only what it says if receipts really went both ways.
-      if (delivered < per * BLOCKS) throw new Error(`only ${delivered}/${(per + 10) * BLOCKS} messages were marked delivered: no receipts?`);
+      if (delivered < per * BLOCKS) throw new Error(`only ${delivered}/${per * BLOCKS} messages were marked delivered: no receipts?`);
     }
     for (const pair of [plain, contacts]) {
       if (!pair) continue;
@@ -322,6 +353,7 @@ async function main() {
     await Promise.all([o1.s.dispose(), o2.s.dispose()]);
     }
   } finally {
+    upstream?.cleanup();
     await stopAll();
     rmSync(dir, { recursive: true, force: true });
   }
