@@ -23,6 +23,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { AccountSession } from '../src/core/account';
 import { HistoryStore } from '../src/core/history';
+import { fileQueueStore } from '../src/core/queue';
 import { nullLogger } from '../src/core/log';
 import { OtrLayer } from '../src/core/otr/layer';
 import { MemoryKeyStore, MemoryTagStore, MemoryTrustStore } from '../src/core/otr/stores';
@@ -154,7 +155,11 @@ interface Side {
 async function padlockPair(server: ProsodyServer, dir: string, a: string, b: string, otr: boolean): Promise<[Side, Side]> {
   const mk = async (u: string): Promise<Side> => {
     const jid = `${u}@localhost`;
-    const s = new AccountSession({ id: jid, jid, host: server.host, port: server.port, caPem: [server.caPem] }, { logger: nullLogger, history: new HistoryStore(join(dir, u)) });
+    // With the extension's stores: history and the outgoing queue on disk (src/host/accounts.ts).
+    const s = new AccountSession(
+      { id: jid, jid, host: server.host, port: server.port, caPem: [server.caPem] },
+      { logger: nullLogger, history: new HistoryStore(join(dir, u)), queueStore: fileQueueStore(join(dir, 'queue', `${u}.json`), nullLogger) },
+    );
     // Every account has its OTR layer, as in the extension (src/host/otr.ts); plaintext pairs
     // pass through it under the manual policy (nothing tagged, nothing started), the private
     // pair starts a conversation below.

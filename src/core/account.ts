@@ -30,6 +30,7 @@ import {
   subscriptionPresence,
 } from './stanzas';
 import { type TrustOptions, XmppConnection } from './xmpp';
+import { RecentMap } from './recent';
 import type { ChatState, ConnectionState, MessageStatus, MessageView, PresenceShow } from '../shared/protocol';
 import { MAX_OUTGOING_TEXT } from '../shared/protocol';
 
@@ -119,11 +120,11 @@ export class AccountSession extends Emitter<AccountEvents> {
   /** Per contact: whether our XEP-0184 receipt requests get answered (see `asksReceipt`). */
   private readonly receiptPeers = new Map<string, { answered: boolean; asked: boolean; ignored: number }>();
   /** Recently seen incoming ids per contact (redelivery after a reconnect must not duplicate). */
-  private readonly seen = new Map<string, Set<string>>();
+  private readonly seen = new Map<string, RecentMap<string, true>>();
   /** Messages kept out of history (private ones, unpersisted notices): memory only. */
   private readonly transcript = new SessionTranscript();
   /** Contact for each in-flight outgoing id, for receipts and errors. */
-  private readonly outgoing = new Map<string, string>();
+  private readonly outgoing = new RecentMap<string, string>(2000);
   layer?: ChatLayer;
   private readonly log: Logger;
 
@@ -222,6 +223,7 @@ export class AccountSession extends Emitter<AccountEvents> {
   /** Drop the connection object entirely (account removed, or password changed). */
   async dispose(): Promise<void> {
     await this.stop();
+    await this.deps.queueStore?.flush?.();
     this.conn?.removeAllListeners();
     this.conn = undefined;
   }
@@ -550,9 +552,8 @@ export class AccountSession extends Emitter<AccountEvents> {
   }
 
   private rememberOutgoing(id: string, contact: string): void {
-    this.outgoing.set(id, contact);
     // Bounded: receipts for very old messages simply fall back to the sender's address.
-    if (this.outgoing.size > 2000) this.outgoing.delete(this.outgoing.keys().next().value as string);
+    this.outgoing.set(id, contact);
   }
 
   private logsPrivate(): boolean {
@@ -648,13 +649,12 @@ export class AccountSession extends Emitter<AccountEvents> {
     // their message was unreadable. Its receipt was sent the first time.
     if (m.id) {
       let s = this.seen.get(contact);
-      if (!s) this.seen.set(contact, (s = new Set()));
+      if (!s) this.seen.set(contact, (s = new RecentMap(500)));
       if (s.has(m.id)) {
         this.log.debug(`[${this.jid}] dropped a message delivered again (id ${m.id})`);
         return;
       }
-      s.add(m.id);
-      if (s.size > 500) s.delete(s.values().next().value as string);
+      s.set(m.id, true);
     }
 
     const resource = resourceOf(m.from);

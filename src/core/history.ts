@@ -56,11 +56,13 @@ export class HistoryStore {
   }
 
   append(account: string, contact: string, entry: MessageView): Promise<void> {
-    return this.write(account, contact, JSON.stringify(entry) + '\n');
+    // A copy (its fields are what the line will say even if the caller's object changes), made
+    // into JSON when the batch is written: off the path of the message being shown and sent.
+    return this.write(account, contact, { ...entry });
   }
 
   updateStatus(account: string, contact: string, id: string, status: MessageStatus): Promise<void> {
-    return this.write(account, contact, JSON.stringify({ u: id, status }) + '\n');
+    return this.write(account, contact, { u: id, status });
   }
 
   /** The last `limit` messages, oldest first. Unreadable lines (a torn write) are skipped. */
@@ -123,7 +125,7 @@ export class HistoryStore {
     await Promise.all(open.map((fh) => fh.close().catch(() => {})));
   }
 
-  private write(account: string, contact: string, data: string): Promise<void> {
+  private write(account: string, contact: string, data: Line): Promise<void> {
     const file = this.fileFor(account, contact);
     // Records that arrive within the batch window, or while a write to the same file is in
     // flight, go out together in one write (a message and its status updates, both sides of
@@ -167,7 +169,8 @@ export class HistoryStore {
     const prev = this.chains.get(file) ?? Promise.resolve();
     const next = Promise.all([prev, gate]).then(async () => {
       if (this.batches.get(file) === batch) this.batches.delete(file);
-      const text = batch.data.join('');
+      let text = '';
+      for (const line of batch.data) text += JSON.stringify(line) + '\n';
       // One append-mode handle per conversation file, kept open: an append is then one
       // write() (one thread-pool hop) instead of open + write + close (+ mkdir). This is on
       // the path of every message shown (bench/xmpp.ts, docs/benchmarks.md).
@@ -222,7 +225,8 @@ export class HistoryStore {
 }
 
 interface Batch {
-  data: string[];
+  /** The records waiting, serialised when the batch is written. */
+  data: Line[];
   done: Promise<void>;
   /** Start the write now instead of at the end of the window. */
   start(): void;

@@ -12,7 +12,7 @@ import { ConnectError } from '../core/errors';
 import { HistoryStore } from '../core/history';
 import { bareJid, isValidBareUserJid } from '../core/jid';
 import type { Logger } from '../core/log';
-import type { OutgoingItem, QueueStore } from '../core/queue';
+import { fileQueueStore } from '../core/queue';
 import { isRemote, RemoteSession, type AccountSnapshot, type OwnerCall } from './remoteSession';
 
 const ACCOUNTS_KEY = 'padlock.accounts';
@@ -377,30 +377,4 @@ function parseHostPort(v: string): { host: string; port?: number } | undefined {
   const port = m[2] ? Number(m[2]) : undefined;
   if (port !== undefined && (port < 1 || port > 65535)) return undefined;
   return { host: m[1].replace(/^\[|\]$/g, ''), port };
-}
-
-/** The outgoing queue persisted as a small JSON file per account (plain chats only). */
-function fileQueueStore(file: string, log: Logger): QueueStore {
-  let writing = Promise.resolve();
-  return {
-    load() {
-      try {
-        const items = JSON.parse(readFileSync(file, 'utf8')) as OutgoingItem[];
-        return Array.isArray(items) ? items.filter((i) => i && typeof i.id === 'string' && typeof i.text === 'string') : [];
-      } catch {
-        return [];
-      }
-    },
-    save(items) {
-      const data = JSON.stringify(items);
-      writing = writing
-        .then(async () => {
-          await fs.mkdir(path.dirname(file), { recursive: true, mode: 0o700 });
-          const tmp = `${file}.tmp`;
-          await fs.writeFile(tmp, data, { mode: 0o600 });
-          await fs.rename(tmp, file);
-        })
-        .catch((e) => log.error(`queue: ${String(e)}`));
-    },
-  };
 }

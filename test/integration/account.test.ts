@@ -3,13 +3,14 @@
  * Prosody started by the harness. No VS Code: this is the layer the host adapts.
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { AccountSession, RECEIPT_PATIENCE } from '../../src/core/account';
 import { ConnectError } from '../../src/core/errors';
 import { HistoryStore } from '../../src/core/history';
+import { fileQueueStore } from '../../src/core/queue';
 import type { Logger } from '../../src/core/log';
 import type { MessageView } from '../../src/shared/protocol';
 import { freePort, startProsody, stopAll, type ProsodyServer } from '../support/prosody';
@@ -34,13 +35,14 @@ describe('AccountSession against Prosody', () => {
   const sessions: AccountSession[] = [];
   const users = { alice: 'alice-pw', bob: 'bob-pw', carol: 'carol-pw', dave: 'dave-pw', erin: 'erin-pw' };
 
-  function session(user: keyof typeof users, opts: { port?: number; caPem?: string[] | null } = {}): AccountSession {
+  function session(user: keyof typeof users, opts: { port?: number; caPem?: string[] | null; queueFile?: string } = {}): AccountSession {
     const jid = `${user}@localhost`;
     const s = new AccountSession(
       { id: jid, jid, host: '127.0.0.1', port: opts.port ?? server.port, caPem: opts.caPem === null ? undefined : (opts.caPem ?? [server.caPem]) },
       {
         logger,
         history: new HistoryStore(join(dir, user)),
+        ...(opts.queueFile ? { queueStore: fileQueueStore(opts.queueFile, logger) } : {}),
         // Fast retries for the restart test; still exponential.
         connection: { backoffInitialMs: 100, backoffMaxMs: 1000, attemptTimeoutMs: 5000 },
       },
@@ -415,5 +417,32 @@ describe('AccountSession against Prosody', () => {
       hist.filter((m) => m.text.startsWith('queued ')).map((m) => m.status !== 'queued'),
       [true, true, true, true, true],
     );
+  });
+
+  it('messages written while signed out survive a restart (the queue file) and leave at the next sign-in', async () => {
+    await Promise.all(sessions.splice(0).map((s) => s.dispose()));
+    const bob = await online('bob');
+    const received: string[] = [];
+    bob.on('message', (m) => {
+      if (m.incoming && m.message.text.startsWith('kept ')) received.push(m.message.text);
+    });
+    const queueFile = join(dir, 'queue', 'carol.json');
+    // Written before signing in (offline), then VS Code closes: dispose() writes what is pending.
+    const first = session('carol', { queueFile });
+    for (let i = 1; i <= 3; i++) assert.equal((await first.sendMessage('bob@localhost', `kept ${i}`)).status, 'queued');
+    await first.dispose();
+    assert.deepEqual(
+      (JSON.parse(readFileSync(queueFile, 'utf8')) as { text: string }[]).map((i) => i.text),
+      ['kept 1', 'kept 2', 'kept 3'],
+    );
+    // The next start: a new session reads the file and sends them once signed in.
+    const next = session('carol', { queueFile });
+    assert.equal(next.queue.size, 3);
+    await next.start(users.carol);
+    await until(bob, () => received.length >= 3, 15_000, 'message');
+    assert.deepEqual(received, ['kept 1', 'kept 2', 'kept 3']);
+    await until(next, () => next.queue.size === 0, 10_000, 'queue');
+    await next.dispose();
+    assert.deepEqual(JSON.parse(readFileSync(queueFile, 'utf8')), [], 'acknowledged by the server: gone from the file');
   });
 });

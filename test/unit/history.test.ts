@@ -26,6 +26,29 @@ function msg(id: string, extra: Partial<MessageView> = {}): MessageView {
 }
 
 describe('history: append and load', () => {
+  it('records a message as it was when appended, and makes its JSON only when the batch is written', async () => {
+    const h = store();
+    const m = msg('m1', { status: 'queued' });
+    const stringify = JSON.stringify;
+    let calls = 0;
+    JSON.stringify = ((...a: Parameters<typeof stringify>) => {
+      calls++;
+      return stringify(...a);
+    }) as typeof stringify;
+    let done: Promise<void>;
+    try {
+      done = h.append(ACC, BOB, m);
+      assert.equal(calls, 0, 'not on the path of the message being shown and sent');
+    } finally {
+      JSON.stringify = stringify;
+    }
+    m.status = 'sent'; // the caller's object changes later; the record says what was appended
+    m.text = 'changed';
+    await h.flush();
+    await done;
+    assert.deepEqual((await h.load(ACC, BOB)).map((x) => [x.text, x.status]), [['text m1', 'queued']]);
+  });
+
   it('a contact without history loads as empty', async () => {
     assert.deepEqual(await store().load(ACC, BOB), []);
   });

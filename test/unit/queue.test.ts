@@ -3,7 +3,11 @@
 // resolves itself, so nothing depends on timing.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { OutgoingQueue, type OutgoingItem, type QueueStore, type Sender } from '../../src/core/queue';
+import { mkdtempSync, promises as fsp, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileQueueStore, OutgoingQueue, type OutgoingItem, type QueueStore, type Sender } from '../../src/core/queue';
+import { RecentMap } from '../../src/core/recent';
 
 type Status = { id: string; to: string; status: string; error?: string };
 
@@ -400,4 +404,125 @@ describe('queue: concurrent flushes', () => {
       assert.equal(q.size, 0);
     },
   );
+});
+
+describe('fileQueueStore: the queue on disk', () => {
+  const logger = () => {
+    const errors: string[] = [];
+    return { errors, log: { error: (m: string) => errors.push(m), warn() {}, info() {}, debug() {} } as never };
+  };
+
+  it('writes the newest list once per burst of changes, and reads it back', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'padlock-queue-'));
+    const file = join(dir, 'sub', 'me%40example.org.json');
+    const { errors, log } = logger();
+    const store = fileQueueStore(file, log);
+    const q = new OutgoingQueue(store);
+    const writes: string[] = [];
+    const writeFile = fsp.writeFile;
+    fsp.writeFile = (async (...a: Parameters<typeof writeFile>) => {
+      writes.push(String(a[0]));
+      return writeFile(...a);
+    }) as typeof writeFile;
+    try {
+      for (let i = 0; i < 100; i++) q.enqueue(item(`m${i}`, 'a@example.com', i % 10 !== 0));
+      assert.equal(writes.length, 0, 'nothing is serialised or written in the turn the messages are queued');
+      await store.flush();
+    } finally {
+      fsp.writeFile = writeFile;
+    }
+    assert.equal(writes.length, 1, `one write for 100 changes in a turn (was one each): ${writes.length}`);
+    const onDisk = JSON.parse(readFileSync(file, 'utf8')) as OutgoingItem[];
+    assert.equal(onDisk.length, 90, 'the newest list, without the messages that are not persisted');
+    assert.equal(onDisk.at(-1)!.id, 'm99');
+    assert.deepEqual(
+      new OutgoingQueue(fileQueueStore(file, log)).pending().map((i) => i.id),
+      onDisk.map((i) => i.id),
+      'a new session loads it, in order',
+    );
+    assert.deepEqual(errors, []);
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('writes messages still to go at once; a list all on the wire only if it outlives the quiet period', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'padlock-queue-'));
+    const file = join(dir, 'acct.json');
+    const { errors, log } = logger();
+    const store = fileQueueStore(file, log);
+    const renames: string[] = [];
+    const rename = fsp.rename;
+    fsp.rename = (async (...a: Parameters<typeof rename>) => {
+      renames.push(String(a[1]));
+      return rename(...a);
+    }) as typeof rename;
+    const ids = () => (JSON.parse(readFileSync(file, 'utf8')) as OutgoingItem[]).map((i) => i.id);
+    try {
+      // Offline: the message waits in the queue, so it is written at once.
+      store.save([{ ...item('m1'), state: 'queued' }]);
+      await new Promise((r) => setImmediate(r));
+      await store.flush();
+      assert.equal(renames.length, 1);
+      assert.deepEqual(ids(), ['m1']);
+      // Online: it goes out (in flight) and a second one follows it onto the wire.
+      store.save([{ ...item('m1'), state: 'inflight' }]);
+      store.save([
+        { ...item('m1'), state: 'inflight' },
+        { ...item('m2'), state: 'inflight' },
+      ]);
+      await new Promise((r) => setImmediate(r));
+      assert.equal(renames.length, 1, 'not written while both are on the wire (quiet period)');
+      // Both acknowledged before the quiet period is over: the list is empty again.
+      store.save([]);
+      await store.flush();
+      assert.equal(renames.length, 2, 'what is pending is written on flush');
+      assert.deepEqual(ids(), []);
+      store.save([]);
+      await store.flush();
+      assert.equal(renames.length, 2, 'a list the file already holds is not written again');
+    } finally {
+      fsp.rename = rename;
+    }
+    assert.deepEqual(errors, []);
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('logs a failed write, loses nothing it still holds, and writes again once it can', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'padlock-queue-'));
+    const blocker = join(dir, 'queue');
+    writeFileSync(blocker, 'not a folder');
+    const file = join(blocker, 'acct.json');
+    const { errors, log } = logger();
+    const store = fileQueueStore(file, log);
+    store.save([{ ...item('m1'), state: 'queued' }]);
+    await store.flush();
+    assert.equal(errors.length, 1, 'the failure is logged');
+    assert.match(errors[0]!, /^queue: /);
+    rmSync(blocker);
+    store.save([{ ...item('m1'), state: 'queued' }, { ...item('m2'), state: 'queued' }]);
+    await store.flush();
+    assert.deepEqual((JSON.parse(readFileSync(file, 'utf8')) as OutgoingItem[]).map((i) => i.id), ['m1', 'm2']);
+    writeFileSync(file, '{not json');
+    assert.deepEqual(fileQueueStore(file, log).load(), [], 'a damaged file reads as an empty queue');
+    rmSync(dir, { recursive: true, force: true });
+  });
+});
+
+describe('RecentMap', () => {
+  it('keeps the newest entries, at least one generation of them, at most two', () => {
+    const m = new RecentMap<string, number>(100);
+    for (let i = 0; i < 1000; i++) {
+      m.set(`k${i}`, i);
+      assert.ok(m.size <= 200, `bounded: ${m.size}`);
+      for (const back of [0, 1, 50, 99]) if (i - back >= 0) assert.equal(m.get(`k${i - back}`), i - back, `k${i - back} after k${i}`);
+    }
+    assert.equal(m.has('k0'), false, 'old entries are forgotten');
+    assert.equal(m.get('k0'), undefined);
+    m.set('k999', -1);
+    assert.equal(m.get('k999'), -1, 'the newest value wins');
+    assert.equal(m.delete('k999'), true);
+    assert.equal(m.has('k999'), false, 'deleted from both generations');
+    m.clear();
+    assert.equal(m.size, 0);
+    assert.throws(() => new RecentMap(0), RangeError);
+  });
 });
