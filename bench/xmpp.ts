@@ -1,10 +1,10 @@
 /**
  * Message round trips over a real, loopback Prosody (test/support/prosody.ts), figures 3, 4, 6:
- *  - raw @xmpp/client as published (bench/upstream.ts: without Padlock's patches), default
- *    socket options (Nagle on) and with TCP_NODELAY (the best raw setup)
+ *  - raw @xmpp/client without Padlock's performance patches (bench/upstream.ts; with its bug
+ *    fixes), default socket options (Nagle on) and with TCP_NODELAY (the best raw setup)
  *  - the same (TCP_NODELAY) sending the stanzas Padlock sends (stanzas.ts chatMessage): splits
  *    Padlock's difference from raw into what its messages carry and what its layer costs
- *  - raw @xmpp/client (TCP_NODELAY) on Padlock's patched copy: what the patches do alone
+ *  - raw @xmpp/client (TCP_NODELAY) with the performance patches: what they do alone
  *  - Padlock's AccountSession (src/core/account.ts, with its OTR layer under the manual policy,
  *    as every account has in the extension) in plaintext, between accounts that are not
  *    on each other's rosters (no receipts: XEP-0184 §8, so past the warm-up no requests either:
@@ -108,6 +108,20 @@ const minimal = (to: string, id: string, body: string): XmlElement => xml('messa
 const padlockStanza = (to: string, _id: string, body: string): XmlElement =>
   chatMessage({ to, id: randomUUID(), body, chatState: 'active' }) as unknown as XmlElement;
 
+/**
+ * One round trip's wait for its echo: a pair whose stream the server closed fails the bench
+ * with its name instead of hanging it (the published stream management did that once).
+ */
+function echoed(who: string, start: (resolve: () => void) => void): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`${who}: no echo within 10 s (connection lost?)`)), 10_000);
+    start(() => {
+      clearTimeout(timer);
+      resolve();
+    });
+  });
+}
+
 /** Round trips not counted at the start of each block (or run): the pair's first turns after a pause. */
 const WARM = Number(process.env.BENCH_RTT_WARM ?? 3);
 
@@ -131,7 +145,7 @@ async function rawRtt(pair: [ScriptClient, ScriptClient], n: number, stanza = mi
   for (let i = 0; i < n + warm; i++) {
     const body = `m${i}`;
     const t = performance.now();
-    await new Promise<void>((resolve) => {
+    await echoed(`raw ${a.jid}`, (resolve) => {
       waiting = { body, resolve };
       void a.send(stanza(b.jid, `q${i}`, body));
     });
@@ -216,7 +230,7 @@ async function padlockRtt(a: Side, b: Side, n: number, expectPrivate: boolean, e
   for (let i = 0; i < n + warm; i++) {
     const text = `m${i}`;
     const t = performance.now();
-    await new Promise<void>((resolve) => {
+    await echoed(`Padlock ${a.jid}`, (resolve) => {
       waiting = { text, resolve };
       void a.s.sendMessage(b.jid, text);
     });
@@ -276,7 +290,7 @@ async function main() {
     const onlyEnv = process.env.BENCH_XMPP_ONLY;
     const only = onlyEnv ? new Set(onlyEnv.split(',').map((s) => s.trim())) : undefined;
     const want = (part: string) => !only || only.has(part);
-    // The baseline: @xmpp/client as published, without Padlock's patches (bench/upstream.ts).
+    // The baseline: @xmpp/client without Padlock's performance patches (bench/upstream.ts).
     upstream = await upstreamXmpp(process.cwd());
     result.upstreamReversed = upstream.reversed;
     if (want('nagle')) {

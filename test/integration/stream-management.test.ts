@@ -2,7 +2,7 @@
  * XEP-0198 acknowledgements against a real Prosody: after a sign-out, the server must not
  * deliver again a message the client had received and acknowledged.
  *
- * Regression test for the counting fix in patches/@xmpp+stream-management+0.14.0.patch:
+ * Regression test for the counting fix in patches/@xmpp+stream-management+0.14.0+001+fixes.patch:
  * upstream did not count the iq results its own iq caller consumed (the roster at sign-in, any
  * request the app made), so every <a h=…/> fell behind the server's count. Prosody then kept its
  * newest stanzas as unacknowledged and, when the stream closed, stored the messages among them

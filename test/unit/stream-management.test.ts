@@ -1,5 +1,5 @@
 /**
- * Regression test for patches/@xmpp+stream-management+0.14.0.patch: the XEP-0198 inbound
+ * Regression test for patches/@xmpp+stream-management+0.14.0+001+fixes.patch (and +002+perf): the XEP-0198 inbound
  * counter must start at the <enabled/> element itself. Upstream reset it a microtask later,
  * after stanzas from the same read had been counted, so the client acknowledged fewer stanzas
  * than it had handled and Prosody closed the stream ("The client says it handled N new

@@ -1,6 +1,6 @@
 /**
- * Regression tests for the per-stanza costs patched out of @xmpp (patches/@xmpp+jid+0.14.0.patch,
- * patches/@xmpp+middleware+0.14.0.patch; the stream-management ones are in
+ * Regression tests for the per-stanza costs patched out of @xmpp (patches/@xmpp+jid+0.14.0+001+perf.patch,
+ * patches/@xmpp+middleware+0.14.0+001+perf.patch; the stream-management ones are in
  * stream-management.test.ts). Each keeps the library's results and fails against the
  * unpatched file: the work it removes is counted, not timed.
  */
