@@ -406,6 +406,17 @@ describe('queue: concurrent flushes', () => {
   );
 });
 
+/** Records the calls of an fs.promises function (the store looks it up at each call). */
+function spy(name: 'writeFile' | 'rename'): { length: number; restore(): void } {
+  const orig = fsp[name] as (...a: unknown[]) => Promise<void>;
+  const calls = { length: 0, restore: () => void ((fsp as unknown as Record<string, unknown>)[name] = orig) };
+  (fsp as unknown as Record<string, unknown>)[name] = (...a: unknown[]) => {
+    calls.length++;
+    return orig(...a);
+  };
+  return calls;
+}
+
 describe('fileQueueStore: the queue on disk', () => {
   const logger = () => {
     const errors: string[] = [];
@@ -418,18 +429,13 @@ describe('fileQueueStore: the queue on disk', () => {
     const { errors, log } = logger();
     const store = fileQueueStore(file, log);
     const q = new OutgoingQueue(store);
-    const writes: string[] = [];
-    const writeFile = fsp.writeFile;
-    fsp.writeFile = (async (...a: Parameters<typeof writeFile>) => {
-      writes.push(String(a[0]));
-      return writeFile(...a);
-    }) as typeof writeFile;
+    const writes = spy('writeFile');
     try {
       for (let i = 0; i < 100; i++) q.enqueue(item(`m${i}`, 'a@example.com', i % 10 !== 0));
       assert.equal(writes.length, 0, 'nothing is serialised or written in the turn the messages are queued');
       await store.flush();
     } finally {
-      fsp.writeFile = writeFile;
+      writes.restore();
     }
     assert.equal(writes.length, 1, `one write for 100 changes in a turn (was one each): ${writes.length}`);
     const onDisk = JSON.parse(readFileSync(file, 'utf8')) as OutgoingItem[];
@@ -449,12 +455,7 @@ describe('fileQueueStore: the queue on disk', () => {
     const file = join(dir, 'acct.json');
     const { errors, log } = logger();
     const store = fileQueueStore(file, log);
-    const renames: string[] = [];
-    const rename = fsp.rename;
-    fsp.rename = (async (...a: Parameters<typeof rename>) => {
-      renames.push(String(a[1]));
-      return rename(...a);
-    }) as typeof rename;
+    const renames = spy('rename');
     const ids = () => (JSON.parse(readFileSync(file, 'utf8')) as OutgoingItem[]).map((i) => i.id);
     try {
       // Offline: the message waits in the queue, so it is written at once.
@@ -480,7 +481,7 @@ describe('fileQueueStore: the queue on disk', () => {
       await store.flush();
       assert.equal(renames.length, 2, 'a list the file already holds is not written again');
     } finally {
-      fsp.rename = rename;
+      renames.restore();
     }
     assert.deepEqual(errors, []);
     rmSync(dir, { recursive: true, force: true });

@@ -37,27 +37,54 @@ function fakeEntity() {
   });
 }
 
+type Filter = (ctx: { stanza: unknown }, next: () => unknown) => unknown;
+type Feature = (ctx: unknown, next: () => Promise<void>) => Promise<void>;
+
+/** Stream management enabled on `entity`, with its outgoing filter (what a sent stanza passes). */
+async function sendingSession(entity: ReturnType<typeof fakeEntity>, id: string) {
+  let filter: Filter | undefined;
+  let feature: Feature | undefined;
+  const sm = streamManagement({
+    entity,
+    middleware: { use: () => {}, filter: (fn: Filter) => (filter = fn) },
+    streamFeatures: { use: (_name: string, _ns: string, fn: Feature) => (feature = fn) },
+  });
+  const negotiation = feature!({ entity }, async () => {});
+  await new Promise((r) => setImmediate(r));
+  entity.emit('nonza', xml('enabled', { xmlns: NS, id, resume: 'true' }));
+  await negotiation;
+  return { sm, filter: filter!, feature: feature! };
+}
+
+/**
+ * Stream management on `entity`, not yet negotiated, with a receive() that delivers an element
+ * as @xmpp/connection does: an "element" event, which also runs the middleware.
+ */
+function receivingSession(entity: ReturnType<typeof fakeEntity>) {
+  const incoming: ((ctx: { stanza: unknown }, next: () => Promise<void>) => Promise<void>)[] = [];
+  let feature: Feature | undefined;
+  const sm = streamManagement({
+    entity,
+    middleware: { use: (fn: (typeof incoming)[number]) => incoming.push(fn), filter: () => {} },
+    streamFeatures: { use: (_name: string, _ns: string, fn: Feature) => (feature = fn) },
+  });
+  const receive = (stanza: ReturnType<typeof xml>) => {
+    void incoming[0]!({ stanza }, async () => {});
+    entity.emit('element', stanza);
+  };
+  return { sm, feature: feature!, receive };
+}
+
 describe('XEP-0198 inbound counter (patched @xmpp/stream-management)', () => {
   it('counts every stanza that arrives right after <enabled/>, in the same tick', async () => {
     const entity = fakeEntity();
-    const incoming: ((ctx: { stanza: unknown }, next: () => Promise<void>) => Promise<void>)[] = [];
-    let feature: ((ctx: unknown, next: () => Promise<void>) => Promise<void>) | undefined;
-    const sm = streamManagement({
-      entity,
-      middleware: { use: (fn: (typeof incoming)[number]) => incoming.push(fn), filter: () => {} },
-      streamFeatures: { use: (_name: string, _ns: string, fn: typeof feature) => (feature = fn) },
-    });
+    const { sm, feature, receive } = receivingSession(entity);
     assert.ok(feature, 'the stream feature was registered');
     const negotiation = feature({ entity }, async () => {}); // resource binding done
     await new Promise((r) => setImmediate(r)); // <enable/> is on its way
     assert.ok(entity.sent.some((s) => s.includes('<enable')), 'the client asked to enable stream management');
     // The server's <enabled/> and two stanzas, parsed from one read: synchronous, in order.
     entity.emit('nonza', xml('enabled', { xmlns: NS, id: 'sm-1', resume: 'true' }));
-    // As @xmpp/connection delivers them: an "element" event, which also runs the middleware.
-    const receive = (stanza: ReturnType<typeof xml>) => {
-      void incoming[0]!({ stanza }, async () => {});
-      entity.emit('element', stanza);
-    };
     receive(xml('message', { from: 'a@localhost/x' }, xml('body', {}, '1')));
     receive(xml('presence', { from: 'b@localhost/y' }));
     await negotiation;
@@ -68,21 +95,11 @@ describe('XEP-0198 inbound counter (patched @xmpp/stream-management)', () => {
 
   it('asks for an acknowledgement after 10 stanzas in a steady flow, not only when it pauses', async () => {
     const entity = fakeEntity();
-    let filter: ((ctx: { stanza: unknown }, next: () => unknown) => unknown) | undefined;
-    let feature: ((ctx: unknown, next: () => Promise<void>) => Promise<void>) | undefined;
-    const sm = streamManagement({
-      entity,
-      middleware: { use: () => {}, filter: (fn: typeof filter) => (filter = fn) },
-      streamFeatures: { use: (_name: string, _ns: string, fn: typeof feature) => (feature = fn) },
-    });
-    const negotiation = feature!({ entity }, async () => {});
-    await new Promise((r) => setImmediate(r));
-    entity.emit('nonza', xml('enabled', { xmlns: NS, id: 'sm-2', resume: 'true' }));
-    await negotiation;
+    const { sm, filter } = await sendingSession(entity, 'sm-2');
     assert.equal(sm.enabled, true);
     const requests = () => entity.sent.filter((s) => s.startsWith('<r ')).length;
     const turn = () => new Promise((r) => setTimeout(r, 0)); // one timer phase: a capped request is due
-    const send = (i: number) => filter!({ stanza: xml('message', { to: 'b@localhost', id: `m${i}` }, xml('body', {}, String(i))) }, () => undefined);
+    const send = (i: number) => filter({ stanza: xml('message', { to: 'b@localhost', id: `m${i}` }, xml('body', {}, String(i))) }, () => undefined);
     for (let i = 1; i <= 9; i++) send(i);
     await turn();
     assert.equal(requests(), 0, '9 stanzas: the request still waits for a pause (debounced)');
@@ -134,21 +151,11 @@ describe('XEP-0198 inbound counter (patched @xmpp/stream-management)', () => {
   /** An enabled session and a receive() that runs the middleware as @xmpp/connection does. */
   async function enabledSession(id: string) {
     const entity = fakeEntity();
-    const incoming: ((ctx: { stanza: unknown }, next: () => Promise<void>) => Promise<void>)[] = [];
-    let feature: ((ctx: unknown, next: () => Promise<void>) => Promise<void>) | undefined;
-    const sm = streamManagement({
-      entity,
-      middleware: { use: (fn: (typeof incoming)[number]) => incoming.push(fn), filter: () => {} },
-      streamFeatures: { use: (_name: string, _ns: string, fn: typeof feature) => (feature = fn) },
-    });
-    const negotiation = feature!({ entity }, async () => {});
+    const { sm, feature, receive } = receivingSession(entity);
+    const negotiation = feature({ entity }, async () => {});
     await new Promise((r) => setImmediate(r));
     entity.emit('nonza', xml('enabled', { xmlns: NS, id, resume: 'true' }));
     await negotiation;
-    const receive = (stanza: ReturnType<typeof xml>) => {
-      void incoming[0]!({ stanza }, async () => {});
-      entity.emit('element', stanza);
-    };
     return { entity, sm, receive };
   }
 
@@ -180,23 +187,13 @@ describe('XEP-0198 inbound counter (patched @xmpp/stream-management)', () => {
 
   it('stamps a stanza only if it is sent again (XEP-0203 <delay/> on a resumed stream)', async () => {
     const entity = Object.assign(fakeEntity(), { jid: { toString: () => 'me@localhost/r' }, _ready() {}, sendMany: async (els: { toString(): string }[]) => void els.forEach((e) => entity.sent.push(e.toString())) });
-    let filter: ((ctx: { stanza: unknown }, next: () => unknown) => unknown) | undefined;
-    let feature: ((ctx: unknown, next: () => Promise<void>) => Promise<void>) | undefined;
-    const sm = streamManagement({
-      entity,
-      middleware: { use: () => {}, filter: (fn: typeof filter) => (filter = fn) },
-      streamFeatures: { use: (_name: string, _ns: string, fn: typeof feature) => (feature = fn) },
-    });
-    let negotiation = feature!({ entity }, async () => {});
-    await new Promise((r) => setImmediate(r));
-    entity.emit('nonza', xml('enabled', { xmlns: NS, id: 'sm-5', resume: 'true' }));
-    await negotiation;
+    const { sm, filter, feature } = await sendingSession(entity, 'sm-5');
     const before = Date.now();
-    filter!({ stanza: xml('message', { to: 'b@localhost', id: 'm1' }, xml('body', {}, 'one')) }, () => undefined);
+    filter({ stanza: xml('message', { to: 'b@localhost', id: 'm1' }, xml('body', {}, 'one')) }, () => undefined);
     assert.equal(typeof sm.outbound_q[0].stamp, 'number', 'no date string is made for a stanza sent once');
     // The stream drops and is resumed: the unacknowledged message goes out again, stamped.
     entity.emit('disconnect');
-    negotiation = feature!({ entity }, async () => {});
+    const negotiation = feature({ entity }, async () => {});
     await new Promise((r) => setImmediate(r));
     assert.ok(entity.sent.some((s) => s.includes('<resume')), entity.sent.join(' '));
     entity.emit('nonza', xml('resumed', { xmlns: NS, h: '0', previd: 'sm-5' }));
