@@ -36,6 +36,10 @@ import { MAX_OUTGOING_TEXT } from '../shared/protocol';
 
 /** Replies from a contact with our receipt requests unanswered, before we stop asking (asksReceipt). */
 export const RECEIPT_PATIENCE = 3;
+/** Contacts whose learnt details (chat states, receipts, resource, recent ids) are kept: the newest 500 to 1,000. */
+export const CONTACTS_TRACKED = 500;
+/** Incoming message ids kept per contact to drop redeliveries: the newest 250 to 500. */
+const SEEN_IDS = 250;
 
 export interface AccountConfig extends TrustOptions {
   /** Stable id (the bare JID, lower-cased). */
@@ -108,19 +112,21 @@ export class AccountSession extends Emitter<AccountEvents> {
   private conn?: XmppConnection;
   private show: PresenceShow = 'available';
   private status?: string;
+  // What is learnt per contact is kept for the CONTACTS_TRACKED most recent ones: anyone may
+  // write to us, from as many JIDs as they like, and a session lives for days.
   /** RFC 6121 §5.1: after they write from a full JID, reply to that resource until it goes away. */
-  private readonly locked = new Map<string, string>();
+  private readonly locked = new RecentMap<string, string>(CONTACTS_TRACKED);
   /** XEP-0085 §5.1: only send standalone chat states to contacts who sent us some. */
-  private readonly chatStateCapable = new Set<string>();
+  private readonly chatStateCapable = new RecentMap<string, true>(CONTACTS_TRACKED);
   /**
    * XEP-0085 §5.1, rule 2: a contact who replied without a chat state gets none from us, not
    * even the <active/> of a message, until they send one.
    */
-  private readonly chatStateless = new Set<string>();
+  private readonly chatStateless = new RecentMap<string, true>(CONTACTS_TRACKED);
   /** Per contact: whether our XEP-0184 receipt requests get answered (see `asksReceipt`). */
-  private readonly receiptPeers = new Map<string, { answered: boolean; asked: boolean; ignored: number }>();
+  private readonly receiptPeers = new RecentMap<string, { answered: boolean; asked: boolean; ignored: number }>(CONTACTS_TRACKED);
   /** Recently seen incoming ids per contact (redelivery after a reconnect must not duplicate). */
-  private readonly seen = new Map<string, RecentMap<string, true>>();
+  private readonly seen = new RecentMap<string, RecentMap<string, true>>(CONTACTS_TRACKED);
   /** Messages kept out of history (private ones, unpersisted notices): memory only. */
   private readonly transcript = new SessionTranscript();
   /** Contact for each in-flight outgoing id, for receipts and errors. */
@@ -519,13 +525,10 @@ export class AccountSession extends Emitter<AccountEvents> {
     return true;
   }
 
-  /** The contact's entry in `receiptPeers`, made if missing; bounded (anyone may write to us). */
+  /** The contact's entry in `receiptPeers`, made if missing. */
   private receiptPeer(contact: string): { answered: boolean; asked: boolean; ignored: number } {
     let peer = this.receiptPeers.get(contact);
-    if (!peer) {
-      if (this.receiptPeers.size >= 2000) this.receiptPeers.delete(this.receiptPeers.keys().next().value as string);
-      this.receiptPeers.set(contact, (peer = { answered: false, asked: false, ignored: 0 }));
-    }
+    if (!peer) this.receiptPeers.set(contact, (peer = { answered: false, asked: false, ignored: 0 }));
     return peer;
   }
 
@@ -636,7 +639,7 @@ export class AccountSession extends Emitter<AccountEvents> {
       this.setStatus(to, m.receivedId, 'delivered');
     }
     if (m.chatState) {
-      this.chatStateCapable.add(contact);
+      this.chatStateCapable.set(contact, true);
       this.chatStateless.delete(contact);
       this.emit('chatState', { contact, state: m.chatState });
     }
@@ -648,8 +651,9 @@ export class AccountSession extends Emitter<AccountEvents> {
     // ("Counter in message is not larger", OTR v3 "Data Message"), and the contact would be told
     // their message was unreadable. Its receipt was sent the first time.
     if (m.id) {
-      let s = this.seen.get(contact);
-      if (!s) this.seen.set(contact, (s = new RecentMap(500)));
+      // Set again on each message: a contact who keeps writing stays among the recent ones.
+      const s = this.seen.get(contact) ?? new RecentMap<string, true>(SEEN_IDS);
+      this.seen.set(contact, s);
       if (s.has(m.id)) {
         this.log.debug(`[${this.jid}] dropped a message delivered again (id ${m.id})`);
         return;
@@ -679,7 +683,7 @@ export class AccountSession extends Emitter<AccountEvents> {
     // A reply (text for the user, not an OTR protocol message, which carries neither): what
     // it lacks tells us what their client does (see asksReceipt and chatStateless).
     if (!m.chatState) {
-      this.chatStateless.add(contact);
+      this.chatStateless.set(contact, true);
       this.chatStateCapable.delete(contact);
     }
     const peer = this.receiptPeers.get(contact);
