@@ -303,7 +303,7 @@ async function main() {
     // trips each (raw, plaintext, contacts, private, then the other way round, ...), so that a
     // slower second of this shared machine falls on all of them alike instead of on whichever
     // ran then. Two identical Padlock pairs in one run differed by 2.6-4.0% in 10 blocks, by
-    // 0.1-1.0% in 50 (six runs); four runs of the ratio in 25 blocks all gave 1.07x.
+    // 0.1-1.0% in 50 (six runs).
     const BLOCKS = Math.max(1, Number(process.env.BENCH_XMPP_BLOCKS ?? 25));
     const per = Math.ceil(N / BLOCKS);
     const acc: Record<string, { xs: number[]; client: number[]; server: number[] }> = {};

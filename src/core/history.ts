@@ -10,6 +10,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, promises as fs } from 'node:fs';
 import path from 'node:path';
 import type { MessageStatus, MessageView } from '../shared/protocol';
+import { RecentMap } from './recent';
 
 type Line = MessageView | { u: string; status: MessageStatus };
 
@@ -40,8 +41,11 @@ export class HistoryStore {
     this.maxBatchMs = Math.max(this.batchMs, opts.maxBatchMs ?? DEFAULT_MAX_BATCH_MS);
   }
 
-  /** File names already computed: two SHA-256 per record showed in the round-trip profile. */
-  private readonly files = new Map<string, string>();
+  /**
+   * File names already computed (two SHA-256 per record showed in the round-trip profile), for
+   * the newest 500 to 1,000 conversations.
+   */
+  private readonly files = new RecentMap<string, string>(500);
 
   fileFor(account: string, contact: string): string {
     const key = `${account.length}:${account}${contact}`; // length-prefixed: unambiguous for any strings
@@ -49,7 +53,6 @@ export class HistoryStore {
     if (file === undefined) {
       const h = (s: string) => createHash('sha256').update(s).digest('hex').slice(0, 32);
       file = path.join(this.dir, h(account), `${h(contact)}.jsonl`);
-      if (this.files.size >= 1000) this.files.delete(this.files.keys().next().value as string);
       this.files.set(key, file);
     }
     return file;

@@ -4,6 +4,8 @@
  * (RFC 6121 §5.1 chat-session locking).
  */
 
+import { RecentMap } from './recent';
+
 export interface ParsedJid {
   local: string;
   domain: string;
@@ -19,18 +21,16 @@ const LOCAL_FORBIDDEN = /["&'/:<>@\s]/;
  * Recently parsed JIDs. Every message is checked against a handful of JIDs, the same few again
  * and again (its sender, our account, the contact we answer), each parse a dozen string scans
  * (docs/benchmarks.md). Results are frozen, so a caller cannot change what the next one gets.
- * Bounded: cleared when full (a busy MUC rotates through more JIDs than fit, which only costs
- * the parse).
+ * Bounded: the newest 256 to 512 (a busy MUC rotates through more JIDs than fit, which only
+ * costs the parse).
  */
-const parsed = new Map<string, Readonly<ParsedJid> | null>();
-const PARSED_MAX = 512;
+const parsed = new RecentMap<string, Readonly<ParsedJid> | null>(256);
 
 export function parseJid(input: string): Readonly<ParsedJid> | undefined {
   if (typeof input !== 'string') return undefined;
   const hit = parsed.get(input);
   if (hit !== undefined) return hit ?? undefined;
   const p = parseJidUncached(input);
-  if (parsed.size >= PARSED_MAX) parsed.clear();
   parsed.set(input, p ? Object.freeze(p) : null);
   return p;
 }
